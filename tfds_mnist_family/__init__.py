@@ -1,0 +1,8 @@
+"""TFDS builders for the MNIST family.
+
+``import tfds_mnist_family`` registers the builders with TFDS, after which
+``tfds.load("infimnist/mnist")``, ``tfds.load("infimnist")``,
+``tfds.load("notmnist/small")`` and ``tfds.load("mnist_large_scale/...")`` work.
+"""
+
+__version__ = "0.1.0"

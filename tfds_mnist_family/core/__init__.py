@@ -1,0 +1,1 @@
+"""Shared building blocks: IDX I/O, data sources, embedded MNIST, sample grids."""
