@@ -6,3 +6,4 @@
 """
 
 __version__ = "0.1.0"
+from tfds_mnist_family import infimnist  # registers the builder

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -47,19 +48,19 @@ def find_file(directory: str | os.PathLike, filename: str) -> Path:
         f"{filename.removesuffix('.gz')}); copy the four MNIST files there")
 
 
-def load_mnist(directory: str | os.PathLike = EMBEDDED_DIR) -> MnistArrays:
-    """Reads and shape-checks the four MNIST files from ``directory`` (raw or .gz)."""
-    def images(name, n):
-        return idx.read_idx(find_file(directory, name), expected_shape=(n, 28, 28),
-                            expected_dtype=np.uint8)
-
-    def labels(name, n):
-        return idx.read_idx(find_file(directory, name), expected_shape=(n,),
-                            expected_dtype=np.uint8)
+def load_mnist_files(paths: Mapping[str, str | os.PathLike]) -> MnistArrays:
+    """Reads and shape-checks the four MNIST files given as ``{filename: path}``."""
+    def read(name: str, shape: tuple[int, ...]) -> np.ndarray:
+        return idx.read_idx(paths[name], expected_shape=shape, expected_dtype=np.uint8)
 
     return MnistArrays(
-        train_images=images(TRAIN_IMAGES, NUM_TRAIN),
-        train_labels=labels(TRAIN_LABELS, NUM_TRAIN),
-        test_images=images(TEST_IMAGES, NUM_TEST),
-        test_labels=labels(TEST_LABELS, NUM_TEST),
+        train_images=read(TRAIN_IMAGES, (NUM_TRAIN, 28, 28)),
+        train_labels=read(TRAIN_LABELS, (NUM_TRAIN,)),
+        test_images=read(TEST_IMAGES, (NUM_TEST, 28, 28)),
+        test_labels=read(TEST_LABELS, (NUM_TEST,)),
     )
+
+
+def load_mnist(directory: str | os.PathLike = EMBEDDED_DIR) -> MnistArrays:
+    """Reads the four MNIST files from ``directory`` (raw or .gz)."""
+    return load_mnist_files({name: find_file(directory, name) for name in FILENAMES})

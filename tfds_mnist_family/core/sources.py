@@ -143,14 +143,17 @@ def missing_files_message(dataset: str, resources: Sequence[Resource],
     return "\n".join(lines)
 
 
-def fetch(dl_manager, dataset: str, resources: Sequence[Resource]) -> dict[str, Path]:
+def fetch(dl_manager, dataset: str, resources: Sequence[Resource],
+          fallback_dirs: Sequence[Path] = ()) -> dict[str, Path]:
     """Returns ``{filename: local path}`` for every resource, or raises one clear error.
 
     ``dl_manager`` is the TFDS ``DownloadManager``; downloads go through it so they
     are cached, checksum-verified and shown with TFDS's progress bars.
+    ``fallback_dirs`` (e.g. data shipped in the package) are searched after the
+    user's local directories and before any download.
     """
     manual_dir = _manual_dir_or_none(dl_manager)
-    dirs = local_dirs(manual_dir, dataset)
+    dirs = local_dirs(manual_dir, dataset) + [Path(d) for d in fallback_dirs]
     found: dict[str, Path] = {}
     missing: list[Resource] = []
     failures: list[str] = []
