@@ -1,0 +1,217 @@
+"""Loading the six InfiMNIST input files as tensors (archive or directory).
+
+Sources accepted by ``load_inputs``:
+
+* the official archive ``infimnist.tar.gz`` (version 1.3; its ``infimnist/data/``
+  members are read straight from the tar stream),
+* a directory holding the six files (the archive's ``data/``), or a directory with
+  ``data/`` or ``infimnist/data/`` inside. MNIST files may be raw or ``.gz``.
+
+The 376 MB tangent file is read in chunks into one 64-byte-aligned buffer that
+TensorFlow adopts without copying, so peak memory is one copy, not two.
+Missing or wrong-sized files raise ``InputFilesError`` listing all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from tfds_mnist_family.core import idx, mnist_files
+from tfds_mnist_family.infimnist import ops
+
+FIELDS_FILE = "fields_float_1522x28x28.bin"
+TANGENTS_FILE = "tangVec_float_60000x28x28.bin"
+FIELDS_BYTES = ops.NUM_FIELDS * ops.PIXELS * 4                # 4,772,992
+TANGENTS_BYTES = ops.NUM_TRAIN * 2 * ops.PIXELS * 4           # 376,320,000
+MNIST_RAW = {  # raw file name -> (expected raw size, shape)
+    "t10k-images-idx3-ubyte": (16 + 10_000 * 784, (10_000, 28, 28)),
+    "t10k-labels-idx1-ubyte": (8 + 10_000, (10_000,)),
+    "train-images-idx3-ubyte": (16 + 60_000 * 784, (60_000, 28, 28)),
+    "train-labels-idx1-ubyte": (8 + 60_000, (60_000,)),
+}
+ALL_FILES = tuple(MNIST_RAW) + (FIELDS_FILE, TANGENTS_FILE)
+ARCHIVE_NAME = "infimnist.tar.gz"
+ARCHIVE_URL = "https://leon.bottou.org/_media/projects/infimnist.tar.gz"
+ARCHIVE_SHA256 = "bff89ae6a80bd7be5de0cc67eaac0db7bb1945287d27c216a18f9924069dc1bb"
+_CHUNK = 8 << 20
+
+
+class InputFilesError(FileNotFoundError):
+    """Some InfiMNIST input files are missing or have the wrong size."""
+
+
+def _fail(where: str, problems: list[str]) -> InputFilesError:
+    return InputFilesError(
+        f"{where}: unusable InfiMNIST input files:\n" + "\n".join(f"  - {p}" for p in problems)
+        + "\nThe directory must hold the six files of the InfiMNIST 1.3 archive's data/ "
+        f"folder ({', '.join(ALL_FILES)}; MNIST ones raw or .gz). Get the archive from "
+        f"{ARCHIVE_URL} (sha256 {ARCHIVE_SHA256}) or use a procedural config.")
+
+
+def resolve_data_dir(directory: str | os.PathLike) -> Path:
+    """The directory that actually holds the files (``d``, ``d/data`` or ``d/infimnist/data``)."""
+    directory = Path(directory)
+    for candidate in (directory, directory / "data", directory / "infimnist" / "data"):
+        if (candidate / FIELDS_FILE).exists() or (candidate / TANGENTS_FILE).exists():
+            return candidate
+    return directory
+
+
+def check_data_dir(directory: str | os.PathLike,
+                   require_tangents: bool = True) -> dict[str, Path]:
+    """``{raw name: path}`` for the six files; raises one error listing every problem."""
+    directory = resolve_data_dir(directory)
+    if not directory.is_dir():
+        raise _fail(str(directory), ["the directory does not exist"])
+    found: dict[str, Path] = {}
+    problems: list[str] = []
+    for name, (size, _) in MNIST_RAW.items():
+        try:
+            path = mnist_files.find_file(directory, name + ".gz")
+        except FileNotFoundError:
+            problems.append(f"{name} (or {name}.gz): missing")
+            continue
+        if not path.name.endswith(".gz") and path.stat().st_size != size:
+            problems.append(f"{path.name}: {path.stat().st_size} bytes, expected {size}")
+            continue
+        found[name] = path
+    raw_files = [(FIELDS_FILE, FIELDS_BYTES)]
+    if require_tangents:
+        raw_files.append((TANGENTS_FILE, TANGENTS_BYTES))
+    for name, size in raw_files:
+        path = directory / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif path.stat().st_size != size:
+            problems.append(f"{name}: {path.stat().st_size} bytes, expected {size}")
+        else:
+            found[name] = path
+    if problems:
+        raise _fail(str(directory), problems)
+    return found
+
+
+def _read_float_stream(stream: BinaryIO, count: int, what: str,
+                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Reads ``count`` little-endian float32 into a fresh aligned buffer, chunk by chunk."""
+    out = ops.aligned_empty((count,), np.float32)
+    view = memoryview(out.view(np.uint8))
+    pos = 0
+    while pos < len(view):
+        n = stream.readinto(view[pos:pos + _CHUNK])
+        if not n:
+            raise InputFilesError(f"{what}: ends after {pos} bytes, expected {len(view)}")
+        pos += n
+        if progress:
+            progress(n)
+    if out.dtype.byteorder == ">" or not np.little_endian:  # pragma: no cover - big-endian hosts
+        out.byteswap(inplace=True)
+    return out
+
+
+def _read_mnist(paths: dict[str, Path]) -> list[np.ndarray]:
+    return [idx.read_idx(paths[name], expected_shape=shape, expected_dtype=np.uint8)
+            for name, (_, shape) in MNIST_RAW.items()]
+
+
+def load_data_dir(directory: str | os.PathLike) -> ops.InfimnistInputs:
+    """Loads the six files of a directory as ``InfimnistInputs``."""
+    paths = check_data_dir(directory)
+    test_images, test_labels, train_images, train_labels = _read_mnist(paths)
+    fields = np.fromfile(paths[FIELDS_FILE], dtype="<f4")
+    with open(paths[TANGENTS_FILE], "rb") as f:
+        tangents = _read_float_stream(f, TANGENTS_BYTES // 4, str(paths[TANGENTS_FILE]))
+    return ops.numpy_inputs_to_tensors(test_images, test_labels, train_images, train_labels,
+                                       fields, tangents)
+
+
+def load_archive(archive: str | os.PathLike) -> ops.InfimnistInputs:
+    """Loads the inputs from ``infimnist.tar.gz`` without unpacking the tangent file to disk."""
+    archive = Path(archive)
+    tangents = None
+    with tempfile.TemporaryDirectory(prefix="infimnist_") as tmp, \
+            tarfile.open(archive, mode="r:*") as tar:
+        for member in tar:
+            base = os.path.basename(member.name)
+            if not member.isfile() or base not in ALL_FILES + tuple(n + ".gz" for n in MNIST_RAW):
+                continue
+            stream = tar.extractfile(member)
+            assert stream is not None
+            if base == TANGENTS_FILE:
+                if member.size != TANGENTS_BYTES:
+                    raise _fail(str(archive), [f"{member.name}: {member.size} bytes, expected "
+                                               f"{TANGENTS_BYTES}"])
+                tangents = _read_float_stream(stream, TANGENTS_BYTES // 4,
+                                              f"{archive}:{member.name}")
+            else:
+                with open(Path(tmp) / base, "wb") as out:
+                    while chunk := stream.read(_CHUNK):
+                        out.write(chunk)
+        try:
+            paths = check_data_dir(tmp, require_tangents=False)
+        except InputFilesError as e:
+            raise InputFilesError(f"{archive} (archive members): {e}") from None
+        if tangents is None:
+            raise _fail(str(archive), [f"{TANGENTS_FILE}: missing from the archive"])
+        test_images, test_labels, train_images, train_labels = _read_mnist(paths)
+        fields = np.fromfile(paths[FIELDS_FILE], dtype="<f4")
+    return ops.numpy_inputs_to_tensors(test_images, test_labels, train_images, train_labels,
+                                       fields, tangents)
+
+
+def load_inputs(source: str | os.PathLike) -> ops.InfimnistInputs:
+    """Loads an archive (``*.tar.gz``/``*.tar``) or a data directory as ``InfimnistInputs``."""
+    source = Path(source)
+    if source.is_file():
+        return load_archive(source)
+    if source.is_dir():
+        archive = source / ARCHIVE_NAME
+        if archive.is_file() and not (resolve_data_dir(source) / TANGENTS_FILE).exists():
+            return load_archive(archive)
+        return load_data_dir(source)
+    raise InputFilesError(f"{source}: no such file or directory; pass the InfiMNIST archive "
+                          f"{ARCHIVE_NAME} or a directory with its six data files")
+
+
+# --- writing input directories (tests, procedural exports) -------------------------------
+def central_difference_tangents(train_images: np.ndarray, out: np.ndarray | None = None,
+                                chunk: int = 5000) -> np.ndarray:
+    """Tangents by the golden README rule: T0 = (I[r][c+1]-I[r][c-1])/2, T1 = (I[r+1][c]-I[r-1][c])/2.
+
+    Pixels outside the image count as 0. Values are exact multiples of 0.5, so
+    the result is bit-identical to the synthetic file behind the golden vectors.
+    Returns (N, 2, 784) float32, built chunk by chunk into ``out`` (aligned if None).
+    """
+    n = len(train_images)
+    if out is None:
+        out = ops.aligned_empty((n, 2, ops.PIXELS), np.float32)
+    for lo in range(0, n, chunk):
+        img = np.asarray(train_images[lo:lo + chunk], np.float32).reshape(-1, 28, 28)
+        pad = np.pad(img, ((0, 0), (1, 1), (1, 1)))
+        out[lo:lo + chunk, 0] = ((pad[:, 1:-1, 2:] - pad[:, 1:-1, :-2]) / 2).reshape(-1, 784)
+        out[lo:lo + chunk, 1] = ((pad[:, 2:, 1:-1] - pad[:, :-2, 1:-1]) / 2).reshape(-1, 784)
+    return out
+
+
+def write_data_dir(directory: str | os.PathLike, mnist: mnist_files.MnistArrays,
+                   fields: np.ndarray, tangents: np.ndarray, gzip_mnist: bool = False) -> Path:
+    """Writes the six InfiMNIST files (MNIST as IDX, fields/tangents raw float32 LE)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    suffix = ".gz" if gzip_mnist else ""
+    arrays = (mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels)
+    for name, array in zip(MNIST_RAW, arrays):
+        idx.write_idx(directory / (name + suffix), array)
+    np.asarray(fields, "<f4").tofile(directory / FIELDS_FILE)
+    with open(directory / TANGENTS_FILE, "wb") as f:
+        flat = np.asarray(tangents).reshape(-1, 2 * ops.PIXELS)
+        for lo in range(0, len(flat), 5000):
+            f.write(np.ascontiguousarray(flat[lo:lo + 5000], "<f4").tobytes())
+    return directory

@@ -1,0 +1,224 @@
+"""The InfiMNIST 1.3 generator as pure TensorFlow ops, byte-exact with the reference C code.
+
+``generate(indices, inputs)`` maps a batch of int64 indices to ``(images, labels)``:
+(B, 28, 28) uint8 and (B,) int64. It is made of plain TF ops only (no
+``py_function``), so it runs inside ``tf.function``, ``tf.data`` and on a GPU,
+with or without ``jit_compile=True``.
+
+Exactness (see ``ALGORITHM.md``): every float32 operation is rounded on its own.
+The two products ``F*T`` are computed as ``float64(F) * float64(T)`` (exact, since
+24 + 24 significant bits fit in 53) and cast to float32 (one correct rounding), so
+no float32 multiply ever feeds an add that XLA/LLVM could contract into an FMA.
+``s * (d - e)`` with ``s = +-1`` is exact, so even a contracted ``x + s*(d-e)``
+gives the same float32. Translation is a per-code gather table built by
+simulating the reference loops on index arrays (so codes 2 and 3 keep their quirks).
+
+Index validity (0 <= i < 2**62) is checked by ``check_indices`` (Python, for
+concrete values) and, with ``validate=True``, by ``tf.debugging`` asserts inside
+the graph. XLA ignores graph asserts, so under ``jit_compile=True`` only the
+Python-side checks of the entry points (pipeline, builder, CLI, Keras layer on
+concrete inputs) apply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+import numpy as np
+import tensorflow as tf
+
+NUM_TEST = 10_000
+NUM_TRAIN = 60_000
+NUM_PRISTINE = NUM_TEST + NUM_TRAIN  # indices below this are MNIST itself
+NUM_FIELDS = 1522
+PIXELS = 784
+MAX_INDEX = 2**62  # exclusive
+MNIST8M_FIRST, MNIST8M_LAST = 10_000, 8_109_999
+# Translation code -> flat offset (new c[p] = old c[p + offset]), for documentation/tests.
+TRANSLATION_OFFSETS = (28, -28, 1, -1, 29, 27, -27, -29, 0)
+
+
+class InvalidIndexError(ValueError):
+    """An InfiMNIST index is negative or >= 2**62."""
+
+
+@dataclasses.dataclass(frozen=True)
+class InfimnistInputs:
+    """The six InfiMNIST files as tensors.
+
+    images: (70000, 784) uint8, MNIST test images then training images, so row i
+      is example i for every pristine index i < 70000.
+    labels: (70000,) uint8, in the same order.
+    fields: (1522, 784) float32 deformation fields.
+    tangents: (60000, 1568) float32; row a holds T[a][0] then T[a][1].
+    """
+
+    images: tf.Tensor
+    labels: tf.Tensor
+    fields: tf.Tensor
+    tangents: tf.Tensor
+
+    def to(self, device: str) -> "InfimnistInputs":
+        """A copy of the inputs placed on ``device`` (e.g. ``"/GPU:0"``)."""
+        with tf.device(device):
+            return InfimnistInputs(*(tf.identity(t) for t in
+                                     (self.images, self.labels, self.fields, self.tangents)))
+
+
+def _simulate(code: int, c: np.ndarray) -> np.ndarray:
+    """Runs the reference translation loops for one basic code (0..3) on an index array."""
+    c = c.copy()
+    if code == 0:
+        for p in range(0, 756):
+            c[p] = c[p + 28]
+        c[756:784] = PIXELS
+    elif code == 1:
+        for p in range(783, 27, -1):
+            c[p] = c[p - 28]
+        c[0:28] = PIXELS
+    elif code == 2:
+        for p in range(0, 783):
+            c[p] = PIXELS if p % 28 == 0 else c[p + 1]
+        c[783] = PIXELS
+    elif code == 3:
+        for p in range(783, 0, -1):
+            c[p] = PIXELS if (p - 1) % 28 == 0 else c[p - 1]
+        c[0] = PIXELS
+    return c
+
+
+def translation_tables() -> np.ndarray:
+    """(9, 784) int32: output pixel p of code t is input pixel ``table[t, p]`` (784 = zero)."""
+    plan = {0: [0], 1: [1], 2: [2], 3: [3], 4: [0, 2], 5: [0, 3], 6: [1, 2], 7: [1, 3], 8: []}
+    tables = np.empty((9, PIXELS), np.int32)
+    for code, steps in plan.items():
+        c = np.arange(PIXELS, dtype=np.int32)
+        for step in steps:
+            c = _simulate(step, c)
+        tables[code] = c
+    return tables
+
+
+_TABLES = translation_tables()
+
+
+def check_indices(indices: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Returns the indices as int64 array; raises InvalidIndexError for i < 0 or i >= 2**62."""
+    try:
+        array = np.asarray(indices)
+        if array.dtype.kind not in "iu":
+            if array.size == 0:
+                array = array.astype(np.int64)
+            else:
+                raise TypeError
+        if array.dtype == np.uint64 and array.size and array.max() >= MAX_INDEX:
+            raise InvalidIndexError(f"InfiMNIST index {int(array.max())} is >= 2**62; valid "
+                                    "indices are 0 <= i < 2**62")
+        array = array.astype(np.int64)
+    except TypeError:
+        raise InvalidIndexError(f"InfiMNIST indices must be integers, got {indices!r:.80}") from None
+    if array.size:
+        lo, hi = int(array.min()), int(array.max())
+        if lo < 0:
+            raise InvalidIndexError(f"InfiMNIST index {lo} is negative; valid indices are "
+                                    "0 <= i < 2**62")
+        if hi >= MAX_INDEX:
+            raise InvalidIndexError(f"InfiMNIST index {hi} is >= 2**62; valid indices are "
+                                    "0 <= i < 2**62")
+    return array
+
+
+def deformation_params(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(k1, k2, a) for int64 indices i (meaningful for i >= 70000)."""
+    mask = tf.constant(0xFFFFFFFF, tf.int64)
+    k1 = tf.math.floormod(tf.bitwise.bitwise_and(tf.bitwise.bitwise_and(i, mask) * 131071, mask),
+                          tf.constant(NUM_FIELDS - 1, tf.int64))
+    k2 = tf.math.floormod(k1 + 1 + 2 * tf.math.floormod(i, tf.constant(NUM_FIELDS, tf.int64)),
+                          tf.constant(NUM_FIELDS, tf.int64))
+    a = tf.math.floormod(i - NUM_TEST, tf.constant(NUM_TRAIN, tf.int64))
+    return k1, k2, a
+
+
+def _validate_in_graph(i: tf.Tensor) -> list[tf.Operation]:
+    return [
+        tf.debugging.assert_non_negative(i, message="InfiMNIST index is negative; valid "
+                                         "indices are 0 <= i < 2**62"),
+        tf.debugging.assert_less(i, tf.constant(MAX_INDEX, tf.int64),
+                                 message="InfiMNIST index is >= 2**62; valid indices are "
+                                 "0 <= i < 2**62"),
+    ]
+
+
+def generate(indices: tf.Tensor, inputs: InfimnistInputs,
+             validate: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
+    """InfiMNIST examples for a 1-D batch of indices: ((B,28,28) uint8, (B,) int64 labels).
+
+    With ``validate=True`` the graph asserts 0 <= i < 2**62 (not under XLA, which
+    drops asserts); eager callers get the check from ``check_indices`` instead.
+    """
+    i = tf.cast(tf.reshape(indices, [-1]), tf.int64)
+    if validate:
+        if tf.executing_eagerly():
+            check_indices(i.numpy())
+        else:
+            with tf.control_dependencies(_validate_in_graph(i)):
+                i = tf.identity(i)
+    k1, k2, a = deformation_params(i)
+    pristine = i < NUM_PRISTINE
+    source = tf.where(pristine, i, a + NUM_TEST)
+    x_u8 = tf.gather(inputs.images, source)                      # (B, 784) uint8
+    labels = tf.cast(tf.gather(inputs.labels, source), tf.int64)
+
+    f1 = tf.cast(tf.gather(inputs.fields, k1), tf.float64)
+    f2 = tf.cast(tf.gather(inputs.fields, k2), tf.float64)
+    t = tf.gather(inputs.tangents, a)                            # (B, 1568)
+    t0 = tf.cast(t[:, :PIXELS], tf.float64)
+    t1 = tf.cast(t[:, PIXELS:], tf.float64)
+    d = tf.cast(f1 * t0, tf.float32)   # exact product, one float32 rounding
+    e = tf.cast(f2 * t1, tf.float32)
+    s = tf.where(tf.math.floormod(k1 + k2, 2) == 0, 1.0, -1.0)[:, None]
+    v = tf.cast(x_u8, tf.float32) + s * (d - e)  # s*(d-e) exact: no FMA hazard
+    q = tf.cast(tf.clip_by_value(v, 0.0, 255.0), tf.uint8)      # clip, truncate toward 0
+
+    code = tf.math.floormod(k1, 9)
+    table = tf.gather(tf.constant(_TABLES), code)                 # (B, 784) int32
+    q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)           # position 784 = zero
+    moved = tf.gather(q, table, batch_dims=1)
+    images = tf.where(pristine[:, None], x_u8, moved)
+    return tf.reshape(images, [-1, 28, 28]), labels
+
+
+def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
+                            train_images: np.ndarray, train_labels: np.ndarray,
+                            fields: np.ndarray, tangents: np.ndarray) -> InfimnistInputs:
+    """Builds ``InfimnistInputs`` from numpy arrays (tangents shared, not copied, when aligned)."""
+    images = np.concatenate([test_images.reshape(-1, PIXELS), train_images.reshape(-1, PIXELS)])
+    labels = np.concatenate([test_labels, train_labels]).astype(np.uint8)
+    return InfimnistInputs(
+        images=tf.constant(images),
+        labels=tf.constant(labels),
+        fields=tf.constant(np.asarray(fields, np.float32).reshape(NUM_FIELDS, PIXELS)),
+        tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(NUM_TRAIN, 2 * PIXELS)),
+    )
+
+
+def aligned_empty(shape: tuple[int, ...], dtype=np.float32, alignment: int = 64) -> np.ndarray:
+    """An uninitialised numpy array whose buffer is ``alignment``-byte aligned.
+
+    TensorFlow can adopt such a buffer without copying (see ``share_with_tf``).
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(nbytes + alignment, np.uint8)
+    offset = (-raw.ctypes.data) % alignment
+    return raw[offset:offset + nbytes].view(dtype).reshape(shape)
+
+
+def share_with_tf(array: np.ndarray) -> tf.Tensor:
+    """A CPU tensor viewing ``array``'s memory (zero-copy via DLPack) when it is 64-byte
+    aligned and C-contiguous; otherwise a copy. Do not modify ``array`` afterwards."""
+    if array.flags.c_contiguous and array.ctypes.data % 64 == 0 and array.size:
+        with tf.device("/CPU:0"):
+            return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+    return tf.constant(array)
