@@ -123,9 +123,11 @@ class IdxReader:
                 f"corrupt or truncated gzip stream while reading {what} ({e}); "
                 "download the file again") from e
         if len(data) != n:
+            declared = (f" (the header declares shape {self.header.shape})"
+                        if hasattr(self, "header") else "")
             raise self._fail(
-                f"file ends early: expected {n} bytes of {what}, got {len(data)}; "
-                "the file is truncated, download it again")
+                f"file ends early: expected {n} bytes of {what}, got {len(data)}{declared}; "
+                "the file is truncated or its header count is wrong; download it again")
         return data
 
     def _read_header(self) -> IdxHeader:

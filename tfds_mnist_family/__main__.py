@@ -1,0 +1,7 @@
+"""`python -m tfds_mnist_family` is the `tfds-mnist-family` command."""
+
+import sys
+
+from tfds_mnist_family.cli import main
+
+sys.exit(main())
