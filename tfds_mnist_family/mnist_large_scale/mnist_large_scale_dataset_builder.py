@@ -1,0 +1,169 @@
+"""mnist_large_scale: MNIST digits rescaled over a factor of 16 into 112x112 images."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+import tqdm
+
+from tfds_mnist_family.core import mnist_files
+from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
+
+_HOMEPAGE = "https://zenodo.org/record/3820247"
+_GENERATION_BATCH = 256
+
+
+@dataclasses.dataclass
+class MnistLargeScaleConfig(tfds.core.BuilderConfig):
+    """One official file: digit scales in [scale_lo, scale_hi]; test split only if test_only."""
+
+    scale_lo: float = 1.0
+    scale_hi: float = 1.0
+    test_only: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.scale_hi != self.scale_lo
+
+    @property
+    def official_file_name(self) -> str:
+        if self.test_only:
+            return official_h5.test_file_name(recipe.scale_tag(self.scale_lo))
+        tag = (recipe.range_tag(self.scale_lo, self.scale_hi) if self.is_range
+               else recipe.scale_tag(self.scale_lo))
+        return official_h5.training_file_name(tag)
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return ("test",) if self.test_only else ("train", "validation", "test")
+
+
+def _training_config(scale: float) -> MnistLargeScaleConfig:
+    tag = recipe.scale_tag(scale)
+    return MnistLargeScaleConfig(
+        name=f"sctr{tag}", scale_lo=scale, scale_hi=scale,
+        description=f"Train/validation/test at digit scale {scale:g} "
+                    f"(official file ..._sctr{tag}_scte{tag}.h5).")
+
+
+def _test_config(scale: float) -> MnistLargeScaleConfig:
+    tag = recipe.scale_tag(scale)
+    return MnistLargeScaleConfig(
+        name=f"scte{tag}", scale_lo=scale, scale_hi=scale, test_only=True,
+        description=f"Test set only, digit scale {scale:.3f} (official file ..._scte{tag}.h5).")
+
+
+def _range_config(lo: float, hi: float) -> MnistLargeScaleConfig:
+    tag = recipe.range_tag(lo, hi)
+    return MnistLargeScaleConfig(
+        name=f"sctr{tag}", scale_lo=lo, scale_hi=hi,
+        description=f"Train/validation/test with per-digit scales log-uniform in [{lo:g}, {hi:g}] "
+                    f"(official file ..._sctr{tag}_scte{tag}.h5).")
+
+
+class Builder(tfds.core.GeneratorBasedBuilder):
+    """DatasetBuilder for MNIST Large Scale (Jansson & Lindeberg 2020/2022)."""
+
+    VERSION = tfds.core.Version("1.0.0")
+    RELEASE_NOTES = {"1.0.0": f"Initial release (generation recipe {recipe.RECIPE_VERSION})."}
+    MANUAL_DOWNLOAD_INSTRUCTIONS = f"""
+    Optional. Without files, the data is generated from MNIST (shipped with this
+    package). To use the official files instead, request them at {_HOMEPAGE}
+    (restricted, made available on request) and place them, with their original
+    names, in `manual_dir` (e.g. `tfds.download.DownloadConfig(manual_dir=DIR)`):
+      mnist_large_scale_tr50000_vl10000_te10000_outsize112-112_sctr1p000_scte1p000.h5
+      ... _sctr2p000_scte2p000.h5, ..._sctr4p000_scte4p000.h5,
+      ... _sctr1p000-4p000_scte1p000-4p000.h5,
+      mnist_large_scale_te10000_outsize112-112_scte0p500.h5 ... _scte8p000.h5
+    """
+    BUILDER_CONFIGS = (
+        [_training_config(s) for s in recipe.TRAIN_SCALES]
+        + [_range_config(*recipe.RANGE)]
+        + [_test_config(s) for s in recipe.TEST_SCALES]
+    )
+    DEFAULT_CONFIG_NAME = "sctr1p000"
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        size = recipe.OUTPUT_SIZE
+        return self.dataset_info_from_configs(
+            features=tfds.features.FeaturesDict({
+                "image": tfds.features.Tensor(shape=(size, size, 1), dtype=np.float32,
+                                              doc="Soft-thresholded grey values, background -0.7629."),
+                "label": tfds.features.ClassLabel(names=[str(d) for d in range(10)]),
+                "scale": tfds.features.Scalar(
+                    dtype=np.float32, doc="Digit magnification s (-1: unknown, official range file)."),
+                "index": tfds.features.Scalar(
+                    dtype=np.int64, doc="InfiMNIST index of the source digit (-1: official file)."),
+            }),
+            supervised_keys=("image", "label"),
+            homepage=_HOMEPAGE,
+        )
+
+    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        config: MnistLargeScaleConfig = self.builder_config
+        official = _find_official_file(dl_manager, config.official_file_name)
+        if official is not None:
+            logging.info("mnist_large_scale/%s: reading the official file %s", config.name, official)
+            return {split: self._generate_official(official, split) for split in config.splits}
+        logging.info("mnist_large_scale/%s: generating from MNIST (recipe %s)",
+                     config.name, recipe.RECIPE_VERSION)
+        mnist = mnist_files.load_mnist()
+        sources = {
+            "train": (mnist.train_images[:recipe.NUM_TRAIN], mnist.train_labels[:recipe.NUM_TRAIN],
+                      recipe.TRAIN_INDEX_OFFSET),
+            "validation": (mnist.train_images[recipe.NUM_TRAIN:], mnist.train_labels[recipe.NUM_TRAIN:],
+                           recipe.TRAIN_INDEX_OFFSET + recipe.NUM_TRAIN),
+            "test": (mnist.test_images, mnist.test_labels, 0),
+        }
+        return {split: self._generate_examples(*sources[split]) for split in config.splits}
+
+    def _generate_examples(self, images: np.ndarray, labels: np.ndarray, first_index: int):
+        """Rescales the digits batch by batch with TF ops; key = InfiMNIST index."""
+        config: MnistLargeScaleConfig = self.builder_config
+        indices = np.arange(first_index, first_index + len(images), dtype=np.int64)
+        for start in tqdm.trange(0, len(images), _GENERATION_BATCH, unit="batch", leave=False,
+                                 desc=f"mnist_large_scale/{config.name}"):
+            batch = slice(start, start + _GENERATION_BATCH)
+            scales = _scales_for(config, indices[batch])
+            generated = ops.generate(tf.constant(images[batch]), tf.constant(scales)).numpy()
+            for image, label, scale, index in zip(generated, labels[batch], scales, indices[batch]):
+                yield int(index), {"image": image, "label": int(label),
+                                   "scale": np.float32(scale), "index": int(index)}
+
+    def _generate_official(self, path: Path, split: str):
+        """Examples of ``split`` from an official-layout HDF5 file, in file order."""
+        config: MnistLargeScaleConfig = self.builder_config
+        scale = np.float32(recipe.UNKNOWN_SCALE if config.is_range else config.scale_lo)
+        total = official_h5.num_examples(path, split)
+        row = 0
+        with tqdm.tqdm(total=total, unit="image", leave=False, desc=f"{path.name}:{split}") as bar:
+            for images, labels in official_h5.iter_batches(path, split):
+                for image, label in zip(images, labels):
+                    yield row, {"image": image, "label": int(label), "scale": scale,
+                                "index": recipe.UNKNOWN_INDEX}
+                    row += 1
+                bar.update(len(images))
+
+
+def _scales_for(config: MnistLargeScaleConfig, indices: np.ndarray) -> np.ndarray:
+    """Per-example scales: the config's scale, or log-uniform draws seeded by index."""
+    if config.is_range:
+        return ops.range_scales(tf.constant(indices), config.scale_lo, config.scale_hi).numpy()
+    return np.full(len(indices), config.scale_lo, dtype=np.float32)
+
+
+def _find_official_file(dl_manager: tfds.download.DownloadManager, name: str) -> Path | None:
+    """The official file ``name`` in manual_dir (or a sub-folder mnist_large_scale/), if present."""
+    try:
+        manual_dir = Path(dl_manager.manual_dir)
+    except AssertionError:  # manual_dir not given, missing or empty: generate instead.
+        return None
+    for candidate in (manual_dir / name, manual_dir / "mnist_large_scale" / name):
+        if candidate.is_file():
+            return candidate
+    return None

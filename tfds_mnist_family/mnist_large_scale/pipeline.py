@@ -1,0 +1,121 @@
+"""On-the-fly MNIST Large Scale at any (continuous) scale: tf.data and a Keras layer.
+
+Two entry points, as for InfiMNIST:
+
+* :func:`on_the_fly_dataset` / :func:`rescale_example` build ``tf.data`` pipelines.
+  ``Dataset.map`` runs on the CPU even when a GPU is present.
+* :class:`RescaleDigits` applies the same ops to whole batches inside the model
+  (or a custom ``train_step``), where they run on the GPU: feed it raw 28x28
+  digits and let the accelerator do the 112x112 work.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfds_mnist_family.core import mnist_files
+from tfds_mnist_family.mnist_large_scale import ops, recipe
+
+_SPLITS = ("train", "validation", "test")
+
+
+def rescale_example(image: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+    """One digit (28, 28[, 1]) at ``scale`` -> (112, 112, 1) float32; for ``Dataset.map``."""
+    return ops.generate(tf.expand_dims(image, 0), tf.reshape(scale, [1]))[0]
+
+
+def _validate_scale_args(scale: float | None, scale_range: tuple[float, float] | None) -> None:
+    if (scale is None) == (scale_range is None):
+        raise ValueError("pass exactly one of scale=S (one digit scale) or "
+                         "scale_range=(lo, hi) (log-uniform per digit)")
+    if scale is not None:
+        ops.check_scales([scale])
+    else:
+        lo, hi = scale_range
+        ops.check_scales([lo, hi])
+        if not lo <= hi:
+            raise ValueError(f"scale_range={scale_range!r}: need lo <= hi")
+
+
+def mnist_split(split: str, mnist_dir: str | os.PathLike = mnist_files.EMBEDDED_DIR):
+    """(images uint8 (n, 28, 28), labels, InfiMNIST indices) of a builder split."""
+    if split not in _SPLITS:
+        raise ValueError(f"split={split!r}: expected one of {_SPLITS}")
+    m = mnist_files.load_mnist(mnist_dir)
+    if split == "test":
+        return m.test_images, m.test_labels, np.arange(recipe.NUM_TEST, dtype=np.int64)
+    part = slice(0, recipe.NUM_TRAIN) if split == "train" else slice(recipe.NUM_TRAIN, None)
+    indices = recipe.TRAIN_INDEX_OFFSET + np.arange(len(m.train_images), dtype=np.int64)[part]
+    return m.train_images[part], m.train_labels[part], indices
+
+
+def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
+                       scale_range: tuple[float, float] | None = None,
+                       batch_size: int = 128, seed: int = recipe.RANGE_SEED,
+                       take: int | None = None,
+                       mnist_dir: str | os.PathLike = mnist_files.EMBEDDED_DIR) -> tf.data.Dataset:
+    """Batches of {'image', 'label', 'scale', 'index'} generated from MNIST on the fly.
+
+    ``scale`` gives every digit the same scale; ``scale_range=(lo, hi)`` draws
+    log-uniform scales seeded by (``seed``, index), which with the default seed
+    and (1, 4) reproduces the ``sctr1p000-4p000`` config. Batching happens before
+    generation so each batch is one vectorised op. ``take`` keeps the first n digits.
+    """
+    _validate_scale_args(scale, scale_range)
+    images, labels, indices = mnist_split(split, mnist_dir)
+    if take is not None:
+        images, labels, indices = images[:take], labels[:take], indices[:take]
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64), indices))
+    ds = ds.batch(batch_size)
+
+    def generate_batch(x, y, index):
+        if scale is not None:
+            s = tf.fill(tf.shape(index), tf.constant(scale, tf.float32))
+        else:
+            s = ops.range_scales(index, scale_range[0], scale_range[1], seed)
+        return {"image": ops.generate(x, s), "label": y, "scale": s, "index": index}
+
+    return ds.map(generate_batch, num_parallel_calls=tf.data.AUTOTUNE,
+                  deterministic=True).prefetch(tf.data.AUTOTUNE)
+
+
+@keras.saving.register_keras_serializable(package="tfds_mnist_family")
+class RescaleDigits(keras.layers.Layer):
+    """Keras layer: 28x28 digits (B, 28, 28[, 1]) 0-255 -> MNIST Large Scale (B, 112, 112, 1).
+
+    With ``scale`` every digit gets that scale; with ``scale_range`` each digit
+    gets a fresh log-uniform scale per call (seeded by ``seed``), for scale
+    augmentation on the accelerator. Call with ``scales=`` to choose them per digit.
+    """
+
+    def __init__(self, scale: float | None = None, scale_range: tuple[float, float] | None = None,
+                 seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        _validate_scale_args(scale, scale_range)
+        self.scale = scale
+        self.scale_range = tuple(scale_range) if scale_range is not None else None
+        self.seed = seed
+        self._seed_generator = keras.random.SeedGenerator(seed) if scale_range else None
+
+    def call(self, digits, scales=None):
+        batch = tf.shape(digits)[0]
+        if scales is None:
+            if self.scale is not None:
+                scales = tf.fill([batch], tf.constant(self.scale, tf.float32))
+            else:
+                lo, hi = (math.log2(v) for v in self.scale_range)
+                u = keras.random.uniform([batch], seed=self._seed_generator)
+                scales = tf.pow(2.0, lo + (hi - lo) * tf.cast(u, tf.float32))
+        return ops.generate(digits, scales)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], recipe.OUTPUT_SIZE, recipe.OUTPUT_SIZE, 1)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "scale_range": self.scale_range,
+                "seed": self.seed}
