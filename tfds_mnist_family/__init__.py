@@ -7,3 +7,4 @@
 
 __version__ = "0.1.0"
 from tfds_mnist_family import infimnist  # registers the builder
+from tfds_mnist_family import notmnist  # registers the builder
