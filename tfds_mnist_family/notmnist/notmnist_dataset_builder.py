@@ -95,6 +95,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         the dataset metadata; unreadable files are reported in every pass but logged once.
         """
         full_pass = fold is None
+        yielded = 0
         for member in members.iter_source(source):
             if member.letter is None:
                 report.skip(member.path, "not inside a letter folder A..J")
@@ -112,8 +113,14 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             if full_pass:
                 report.examples[member.letter] += 1
                 report.plain_white[member.letter] += int(np.all(glyph.pixels == 255))
+            yielded += 1
             yield member.path, {"image": glyph.png, "label": member.letter,
                                 "filename": member.path, "font": font}
+        if not full_pass and not yielded:
+            raise sources.DataSourceError(
+                f"{source}: no readable image falls into font fold {fold}; the archive has "
+                f"too few fonts for {fonts.NUM_FOLDS} font-disjoint folds. Use the complete "
+                "notMNIST archive.")
         if full_pass:
             _check_complete(source, report)
             self.info.metadata.update(report.metadata())

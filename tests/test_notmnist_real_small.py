@@ -1,0 +1,101 @@
+"""notmnist/small prepared offline from the real (re-packed) archive, plus the --quick benchmark.
+
+Needs ``notmnist/notMNIST_small.tar.gz`` under ``$NOTMNIST_SHARED_DATA`` (default
+``/work/shared/data``); a missing file FAILS with instructions rather than skipping.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+import tfds_mnist_family  # noqa: F401  (registers notmnist)
+from tfds_mnist_family.notmnist import notmnist_dataset_builder as nb
+
+SHARED = Path(os.environ.get("NOTMNIST_SHARED_DATA", "/work/shared/data"))
+EMPTY_PNGS = [
+    "notMNIST_small/A/RGVtb2NyYXRpY2FCb2xkT2xkc3R5bGUgQm9sZC50dGY=.png",
+    "notMNIST_small/F/Q3Jvc3NvdmVyIEJvbGRPYmxpcXVlLnR0Zg==.png",
+]
+EXPECTED_PER_LETTER = dict(zip("ABCDEFGHIJ", [1872] + [1873] * 4 + [1872] * 5))
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "notmnist_blog.py"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> str:
+    archive = SHARED / "notmnist" / "notMNIST_small.tar.gz"
+    if not archive.is_file():
+        pytest.fail(f"{archive} is missing: put notMNIST_small.tar.gz there or point "
+                    "$NOTMNIST_SHARED_DATA at a folder holding notmnist/notMNIST_small.tar.gz")
+    directory = str(tmp_path_factory.mktemp("tfds"))
+    tfds.builder("notmnist/small", data_dir=directory).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=str(SHARED)))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def examples(data_dir) -> list[dict]:
+    ds = tfds.load("notmnist/small", split="train", data_dir=data_dir)
+    return list(tfds.as_numpy(ds))
+
+
+def test_small_has_18724_examples_and_reports_the_two_empty_pngs(data_dir):
+    builder = tfds.builder("notmnist/small", data_dir=data_dir)  # fresh: reads metadata.json
+    assert builder.info.splits["train"].num_examples == 18_724
+    metadata = builder.info.metadata
+    assert metadata["skipped_count"] == 2
+    assert metadata["skipped_files"] == EMPTY_PNGS
+    assert all("empty" in metadata["skipped_reasons"][f] for f in EMPTY_PNGS)
+    assert metadata["source"]["matches_published_checksum"] is False  # it is a re-pack
+
+
+def test_per_letter_counts(examples):
+    names = tfds.features.ClassLabel(names=list("ABCDEFGHIJ"))
+    counts = collections.Counter(names.int2str(int(e["label"])) for e in examples)
+    assert dict(counts) == EXPECTED_PER_LETTER
+
+
+def test_images_are_28x28x1_uint8_and_254_plain_white_letter_i(examples, data_dir):
+    assert {(e["image"].shape, e["image"].dtype) for e in examples} == {((28, 28, 1), np.uint8)}
+    white = collections.Counter(int(e["label"]) for e in examples if (e["image"] == 255).all())
+    assert white == {8: 254}  # label 8 is "I"
+    metadata = tfds.builder("notmnist/small", data_dir=data_dir).info.metadata
+    assert metadata["plain_white_per_letter"]["I"] == 254
+
+
+def test_filename_and_font_features(examples):
+    by_name = {e["filename"].decode(): e for e in examples}
+    example = by_name["notMNIST_small/D/R291ZHlDYXRhbG9ndWVCVC1SZWd1bGFyLm90Zg==.png"]
+    assert example["font"].decode() == "GoudyCatalogueBT-Regular.otf"
+    assert not set(EMPTY_PNGS) & set(by_name)
+
+
+def test_font_folds_partition_train_without_sharing_fonts(data_dir, examples):
+    fonts_of = {}
+    for split in nb.FOLD_SPLITS:
+        ds = tfds.load("notmnist/small", split=split, data_dir=data_dir)
+        fonts_of[split] = [e["font"] for e in tfds.as_numpy(ds)]
+    assert sum(len(f) for f in fonts_of.values()) == len(examples)
+    font_sets = [set(f) for f in fonts_of.values()]
+    assert sum(len(s) for s in font_sets) == len(set().union(*font_sets))  # disjoint
+    assert all(len(f) > 3000 for f in fonts_of.values())  # roughly balanced fifths
+
+
+def test_blog_benchmark_quick_mode_runs_end_to_end(data_dir, tmp_path):
+    spec = importlib.util.spec_from_file_location("notmnist_blog", BENCHMARK)
+    blog = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(blog)
+    result = blog.main(["--quick", "--protocol", "proxy", "--data_dir", data_dir,
+                        "--manual_dir", str(SHARED), "--json", str(tmp_path / "r.json")])
+    assert result["protocol"] == "proxy"
+    assert set(result["summary"]) == {"logreg", "mlp1024", "cnn"}
+    for run in result["runs"]:
+        assert run["train_examples"] == 2_000
+        assert 0.3 < run["test_accuracy"] <= 1.0, run  # far above chance (0.1) after 1 epoch
+    assert (tmp_path / "r.json").is_file()
