@@ -9,7 +9,10 @@ resampling matrix of the centred affine map into the 112x112 canvas and ``G``
 the separable Gaussian smoothing matrix. Building ``R`` and ``G`` takes
 elementwise ops and the products are batched ``matmul``s, all of which have GPU
 kernels (TF's ``ResizeBicubic``/``ScaleAndTranslate`` are CPU-only) and compile
-under XLA. Constants live in :mod:`recipe`.
+under XLA. The small weight matrices are computed in float64 (sample positions
+like (o + 0.5 - 56)/s + 13.5 lose ~1e-6 px in float32, which moves grey values
+by up to ~5e-4) and cast to float32; the image products run in float32.
+Constants live in :mod:`recipe`.
 """
 
 from __future__ import annotations
@@ -60,15 +63,15 @@ def resampling_matrices(scales: tf.Tensor, out_size: int = recipe.OUTPUT_SIZE,
     (anti-aliasing). Rows are normalised over the full kernel support, so
     a constant image stays constant inside the digit's footprint.
     """
-    scales = tf.reshape(tf.cast(scales, tf.float32), [-1, 1, 1])
-    o = tf.range(out_size, dtype=tf.float32)[None, :, None]
+    scales = tf.reshape(tf.cast(scales, tf.float64), [-1, 1, 1])
+    o = tf.range(out_size, dtype=tf.float64)[None, :, None]
     u = (o + 0.5 - out_size / 2.0) / scales + (in_size / 2.0 - 0.5)
-    lattice = tf.range(-_RESAMPLE_PAD, in_size + _RESAMPLE_PAD, dtype=tf.float32)[None, None, :]
+    lattice = tf.range(-_RESAMPLE_PAD, in_size + _RESAMPLE_PAD, dtype=tf.float64)[None, None, :]
     support_scale = tf.minimum(scales, 1.0)
     weights = cubic_kernel((lattice - u) * support_scale)
     total = tf.reduce_sum(weights, axis=-1, keepdims=True)
     weights = tf.math.divide_no_nan(weights, total)
-    return weights[:, :, _RESAMPLE_PAD:_RESAMPLE_PAD + in_size]
+    return tf.cast(weights[:, :, _RESAMPLE_PAD:_RESAMPLE_PAD + in_size], tf.float32)
 
 
 def gaussian_matrices(sigmas: tf.Tensor, size: int = recipe.OUTPUT_SIZE) -> tf.Tensor:
@@ -77,24 +80,24 @@ def gaussian_matrices(sigmas: tf.Tensor, size: int = recipe.OUTPUT_SIZE) -> tf.T
     Sampled kernel, radius int(TRUNCATE * sigma + 0.5), normalised to sum 1, with
     'nearest' boundary handling (weights falling outside fold onto the edge pixel).
     """
-    sigmas = tf.reshape(tf.cast(sigmas, tf.float32), [-1, 1, 1])
+    sigmas = tf.reshape(tf.cast(sigmas, tf.float64), [-1, 1, 1])
     radius = tf.floor(recipe.GAUSSIAN_TRUNCATE * sigmas + 0.5)
-    o = tf.range(size, dtype=tf.float32)[None, :, None]
-    j = tf.range(-_GAUSS_PAD, size + _GAUSS_PAD, dtype=tf.float32)[None, None, :]
+    o = tf.range(size, dtype=tf.float64)[None, :, None]
+    j = tf.range(-_GAUSS_PAD, size + _GAUSS_PAD, dtype=tf.float64)[None, None, :]
     d = j - o
     weights = tf.where(tf.abs(d) <= radius, tf.exp(-0.5 * tf.square(d / sigmas)), 0.0)
     weights = weights / tf.reduce_sum(weights, axis=-1, keepdims=True)
     left = tf.reduce_sum(weights[:, :, :_GAUSS_PAD], axis=-1, keepdims=True)
     right = tf.reduce_sum(weights[:, :, _GAUSS_PAD + size:], axis=-1, keepdims=True)
     core = weights[:, :, _GAUSS_PAD:_GAUSS_PAD + size]
-    first = tf.one_hot(0, size, dtype=tf.float32)
-    last = tf.one_hot(size - 1, size, dtype=tf.float32)
-    return core + left * first + right * last
+    first = tf.one_hot(0, size, dtype=tf.float64)
+    last = tf.one_hot(size - 1, size, dtype=tf.float64)
+    return tf.cast(core + left * first + right * last, tf.float32)
 
 
 def digit_operators(scales: tf.Tensor) -> tf.Tensor:
     """(B, 112, 28) = G R: resampling followed by smoothing, one matrix per example."""
-    scales = tf.cast(scales, tf.float32)
+    scales = tf.cast(scales, tf.float64)
     return tf.linalg.matmul(gaussian_matrices(recipe.SIGMA_PER_SCALE * scales),
                             resampling_matrices(scales))
 
@@ -106,9 +109,7 @@ def apply_separable(matrices: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
 
 def _grey(images: tf.Tensor) -> tf.Tensor:
     """(B, 28, 28[, 1]) digits of any dtype -> (B, 28, 28) float32 on the 0-255 scale."""
-    images = tf.convert_to_tensor(images)
-    if images.shape.rank == 4:
-        images = images[..., 0]
+    images = tf.reshape(images, [-1, recipe.INPUT_SIZE, recipe.INPUT_SIZE])
     return tf.cast(images, tf.float32)
 
 
@@ -142,13 +143,16 @@ def range_scales(indices: tf.Tensor, lo: float = recipe.RANGE[0], hi: float = re
     Uses TF's stateless Philox generator with seed (seed, index), so a digit gets
     the same scale in every build, on every device, in any batch.
     """
-    indices = tf.cast(tf.reshape(indices, [-1]), tf.int64)
-
-    def one(index):
-        u = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), index]),
-                                        dtype=tf.float32, alg="philox")
-        return u
-
-    u = tf.map_fn(one, indices, fn_output_signature=tf.float32)
+    u = _seeded_uniform(tf.cast(tf.reshape(indices, [-1]), tf.int64), tf.constant(seed, tf.int64))
     log_lo, log_hi = math.log2(lo), math.log2(hi)
     return tf.pow(2.0, log_lo + (log_hi - log_lo) * u)
+
+
+@tf.function(reduce_retracing=True)
+def _seeded_uniform(indices: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """One Uniform[0, 1) float32 per index from Philox seeded by (seed, index)."""
+    def one(index):
+        return tf.random.stateless_uniform([], seed=tf.stack([seed, index]),
+                                           dtype=tf.float32, alg="philox")
+
+    return tf.map_fn(one, indices, fn_output_signature=tf.float32)
