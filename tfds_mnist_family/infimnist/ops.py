@@ -150,12 +150,16 @@ def _validate_in_graph(i: tf.Tensor) -> list[tf.Operation]:
     ]
 
 
-def generate(indices: tf.Tensor, inputs: InfimnistInputs,
-             validate: bool = False) -> tuple[tf.Tensor, tf.Tensor]:
+def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False,
+             fused: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
     """InfiMNIST examples for a 1-D batch of indices: ((B,28,28) uint8, (B,) int64 labels).
 
-    With ``validate=True`` the graph asserts 0 <= i < 2**62 (not under XLA, which
-    drops asserts); eager callers get the check from ``check_indices`` instead.
+    ``fused=True`` gathers every input pixel already translated (translation
+    commutes with the per-pixel steps), so under ``jit_compile=True`` XLA emits one
+    loop with no intermediate tensors; ``fused=False`` gathers whole rows and
+    translates the quantized output, which is faster without XLA. Both are
+    byte-exact. With ``validate=True`` the graph asserts 0 <= i < 2**62 (not under
+    XLA, which drops asserts); eager calls are checked by ``check_indices``.
     """
     i = tf.cast(tf.reshape(indices, [-1]), tf.int64)
     if validate:
@@ -166,27 +170,48 @@ def generate(indices: tf.Tensor, inputs: InfimnistInputs,
                 i = tf.identity(i)
     k1, k2, a = deformation_params(i)
     pristine = i < NUM_PRISTINE
-    source = tf.where(pristine, i, a + NUM_TEST)
-    x_u8 = tf.gather(inputs.images, source)                      # (B, 784) uint8
+    source = tf.where(pristine, i, a + NUM_TEST)    # row of inputs.images / inputs.labels
     labels = tf.cast(tf.gather(inputs.labels, source), tf.int64)
-
-    f1 = tf.cast(tf.gather(inputs.fields, k1), tf.float64)
-    f2 = tf.cast(tf.gather(inputs.fields, k2), tf.float64)
-    t = tf.gather(inputs.tangents, a)                            # (B, 1568)
-    t0 = tf.cast(t[:, :PIXELS], tf.float64)
-    t1 = tf.cast(t[:, PIXELS:], tf.float64)
-    d = tf.cast(f1 * t0, tf.float32)   # exact product, one float32 rounding
-    e = tf.cast(f2 * t1, tf.float32)
-    s = tf.where(tf.math.floormod(k1 + k2, 2) == 0, 1.0, -1.0)[:, None]
-    v = tf.cast(x_u8, tf.float32) + s * (d - e)  # s*(d-e) exact: no FMA hazard
-    q = tf.cast(tf.clip_by_value(v, 0.0, 255.0), tf.uint8)      # clip, truncate toward 0
-
-    code = tf.math.floormod(k1, 9)
-    table = tf.gather(tf.constant(_TABLES), code)                 # (B, 784) int32
-    q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)           # position 784 = zero
-    moved = tf.gather(q, table, batch_dims=1)
-    images = tf.where(pristine[:, None], x_u8, moved)
+    # s = +-1 for deformed examples, 0 for pristine ones (then v == x exactly).
+    s = tf.where(pristine, 0.0, tf.where(tf.math.floormod(k1 + k2, 2) == 0, 1.0, -1.0))[:, None]
+    code = tf.where(pristine, tf.constant(8, tf.int64), tf.math.floormod(k1, 9))  # 8 = no move
+    if fused:
+        images = _deform_fused(inputs, source, k1, k2, a, s, code)
+    else:
+        images = _deform_rows(inputs, source, k1, k2, a, s, code)
     return tf.reshape(images, [-1, 28, 28]), labels
+
+
+def _pixel(x_u8: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Tensor,
+           s: tf.Tensor) -> tf.Tensor:
+    """Steps 5-6 of ALGORITHM.md, each float32 operation rounded on its own."""
+    d = tf.cast(tf.cast(f1, tf.float64) * tf.cast(t0, tf.float64), tf.float32)  # exact, 1 rounding
+    e = tf.cast(tf.cast(f2, tf.float64) * tf.cast(t1, tf.float64), tf.float32)
+    v = tf.cast(x_u8, tf.float32) + s * (d - e)   # s in {-1, 0, 1}: s*(d-e) is exact
+    return tf.cast(tf.clip_by_value(v, 0.0, 255.0), tf.uint8)  # clip, then truncate toward 0
+
+
+def _deform_rows(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
+    t = tf.gather(inputs.tangents, a)                                  # (B, 1568)
+    q = _pixel(tf.gather(inputs.images, source), tf.gather(inputs.fields, k1), t[:, :PIXELS],
+               tf.gather(inputs.fields, k2), t[:, PIXELS:], s)
+    table = tf.gather(tf.constant(_TABLES), code)                      # (B, 784) int32
+    q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)                # position 784 = zero
+    return tf.gather(q, table, batch_dims=1)
+
+
+def _deform_fused(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
+    src = tf.cast(tf.gather(tf.constant(np.minimum(_TABLES, PIXELS - 1)), code), tf.int64)
+    zero = tf.gather(tf.constant(_TABLES == PIXELS), code)             # (B, 784) bool
+
+    def at(table: tf.Tensor, row: tf.Tensor, offset: int = 0) -> tf.Tensor:
+        width = table.shape[-1] if table.shape.rank == 2 else None
+        flat = tf.reshape(table, [-1])
+        return tf.gather(flat, row[:, None] * width + offset + src)
+
+    q = _pixel(at(inputs.images, source), at(inputs.fields, k1), at(inputs.tangents, a),
+               at(inputs.fields, k2), at(inputs.tangents, a, PIXELS), s)
+    return tf.where(zero, tf.zeros_like(q), q)
 
 
 def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
@@ -222,3 +247,42 @@ def share_with_tf(array: np.ndarray) -> tf.Tensor:
         with tf.device("/CPU:0"):
             return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
     return tf.constant(array)
+
+
+class BatchGenerator:
+    """Compiled ``generate`` for a fixed batch size; pads the last batch so XLA compiles once.
+
+    ``generator(indices)`` takes any 1-D integer array (checked with
+    ``check_indices``) and returns numpy ``(images (n,28,28) uint8, labels (n,) int64)``.
+    """
+
+    def __init__(self, inputs: InfimnistInputs, batch_size: int = 8192,
+                 jit_compile: bool = True) -> None:
+        self.inputs = inputs
+        self.batch_size = batch_size
+        self.jit_compile = jit_compile
+        self._fn = tf.function(lambda i: generate(i, inputs, fused=jit_compile),
+                               jit_compile=jit_compile,
+                               input_signature=[tf.TensorSpec([batch_size], tf.int64)])
+
+    def __call__(self, indices) -> tuple[np.ndarray, np.ndarray]:
+        indices = check_indices(indices).reshape(-1)
+        images = np.empty((len(indices), 28, 28), np.uint8)
+        labels = np.empty((len(indices),), np.int64)
+        for lo in range(0, len(indices), self.batch_size):
+            chunk = indices[lo:lo + self.batch_size]
+            n = len(chunk)
+            if n < self.batch_size:
+                chunk = np.concatenate([chunk, np.zeros(self.batch_size - n, np.int64)])
+            im, lb = self._fn(tf.constant(chunk))
+            images[lo:lo + n] = im.numpy()[:n]
+            labels[lo:lo + n] = lb.numpy()[:n]
+        return images, labels
+
+    def iter_range(self, first: int, last: int):
+        """Yields (indices, images, labels) numpy batches covering first..=last."""
+        check_indices([first, last])
+        for lo in range(first, last + 1, self.batch_size):
+            indices = np.arange(lo, min(lo + self.batch_size, last + 1), dtype=np.int64)
+            images, labels = self(indices)
+            yield indices, images, labels

@@ -1,0 +1,231 @@
+"""``tfds-mnist-family infimnist``: the reference ``infimnist`` tool, byte for byte.
+
+Grammar (as the InfiMNIST 1.3 tool)::
+
+    infimnist [-d DATADIR] FORMAT FIRST [LAST]
+    infimnist [-d DATADIR] --indices FILE {patterns|labels}
+
+FORMAT is any unambiguous prefix of patterns, labels, svmlight, vw, arff,
+display. Examples FIRST..=LAST (LAST defaults to FIRST) go to standard output
+in exactly the reference tool's bytes. ``--indices FILE`` (one index per line)
+writes patterns/labels for an arbitrary list. DATADIR holds the six input files
+(MNIST ones raw or .gz) or is the ``infimnist.tar.gz`` archive; default: ``./data``,
+else ``$TFDS_MNIST_FAMILY_DATA/infimnist``. ``--procedural`` uses the procedural
+inputs (from MNIST alone; not MNIST8M). Bad arguments: usage on stderr, exit 10.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+FORMATS = ("patterns", "labels", "svmlight", "vw", "arff", "display")
+USAGE_EXIT = 10
+DATA_ERROR_EXIT = 2
+_BATCH = 8192
+_DISPLAY_CHARS = np.frombuffer(b"  ....:::::###@@", np.uint8)
+USAGE = ("usage: tfds-mnist-family infimnist [-d DATADIR] [--procedural] FORMAT FIRST [LAST]\n"
+         "       tfds-mnist-family infimnist [-d DATADIR] [--procedural] --indices FILE "
+         "{patterns|labels}\n"
+         "  FORMAT: a prefix of " + ", ".join(FORMATS) + "\n"
+         "  FIRST, LAST: example indices, 0 <= FIRST <= LAST < 2**62 (LAST defaults to FIRST)\n"
+         "  DATADIR: directory with the six InfiMNIST data files, or infimnist.tar.gz\n")
+
+
+class UsageError(ValueError):
+    """Bad command-line arguments."""
+
+
+def _format(word: str) -> str:
+    matches = [f for f in FORMATS if word and f.startswith(word)]
+    if len(matches) != 1:
+        raise UsageError(f"unknown or ambiguous format {word!r}")
+    return matches[0]
+
+
+def _index(word: str, what: str) -> int:
+    if not re.fullmatch(r"[+-]?[0-9]+", word):
+        raise UsageError(f"{what} must be an integer, got {word!r}")
+    value = int(word)
+    if value < 0:
+        raise UsageError(f"{what} must not be negative, got {value}")
+    if value >= 2**62:
+        raise UsageError(f"{what} must be below 2**62, got {value}")
+    return value
+
+
+def parse_args(argv: list[str]) -> dict:
+    """Parses the reference grammar; raises UsageError."""
+    opts: dict = {"datadir": None, "indices": None, "procedural": False}
+    rest: list[str] = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg in ("-d", "--indices"):
+            if not args:
+                raise UsageError(f"{arg} needs an argument")
+            opts["datadir" if arg == "-d" else "indices"] = args.pop(0)
+        elif arg == "--procedural":
+            opts["procedural"] = True
+        elif arg in ("-h", "--help"):
+            raise UsageError("help")
+        else:
+            rest.append(arg)
+    if not rest:
+        raise UsageError("missing FORMAT")
+    opts["format"] = _format(rest[0])
+    if opts["indices"] is not None:
+        if opts["format"] not in ("patterns", "labels"):
+            raise UsageError("--indices works with the patterns and labels formats only")
+        if len(rest) != 1:
+            raise UsageError("--indices takes no FIRST/LAST")
+        return opts
+    if len(rest) not in (2, 3):
+        raise UsageError("expected FORMAT FIRST [LAST]")
+    opts["first"] = _index(rest[1], "FIRST")
+    opts["last"] = _index(rest[2], "LAST") if len(rest) == 3 else opts["first"]
+    if opts["last"] < opts["first"]:
+        raise UsageError(f"LAST ({opts['last']}) is smaller than FIRST ({opts['first']})")
+    return opts
+
+
+def read_index_file(path: str) -> np.ndarray:
+    """One non-negative integer per line (blank lines ignored); errors name file and line."""
+    values = []
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as e:
+        raise UsageError(f"--indices {path}: cannot read ({e.strerror})") from None
+    for lineno, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                values.append(_index(line.strip(), f"{path}:{lineno}"))
+            except UsageError as e:
+                raise UsageError(f"--indices: {e}") from None
+    return np.array(values, dtype=np.int64)
+
+
+def default_datadir() -> str:
+    if Path("data").is_dir():
+        return "data"
+    env = os.environ.get("TFDS_MNIST_FAMILY_DATA")
+    if env:
+        for candidate in (Path(env) / "infimnist", Path(env)):
+            if candidate.exists():
+                return str(candidate)
+    return "data"
+
+
+# --- output encoders: numpy batches -> the reference tool's bytes ---------------------------
+def idx_header(magic: int, count: int, dims: tuple[int, ...] = ()) -> bytes:
+    return np.array((magic, count) + dims, dtype=">i4").tobytes()
+
+
+def sparse_lines(images: np.ndarray, labels: np.ndarray, fmt: str) -> bytes:
+    """svmlight / vw / arff data lines for a batch."""
+    out = []
+    flat = images.reshape(len(images), -1)
+    for image, label in zip(flat, labels.tolist()):
+        nz = np.flatnonzero(image)
+        values = image[nz].tolist()
+        if fmt == "arff":
+            pairs = "".join(f"{j} {v}," for j, v in zip(nz.tolist(), values))
+            out.append(f"{{{pairs}784 {label}}}\n")
+        else:
+            head = f"{label} |" if fmt == "vw" else f"{label}"
+            out.append(head + "".join(f" {j + 1}:{v}" for j, v in zip(nz.tolist(), values)) + "\n")
+    return "".join(out).encode("ascii")
+
+
+def arff_header(first: int, last: int) -> bytes:
+    lines = [f"@relation mnist_{first}_{last}"]
+    lines += [f"@attribute a_{j} numeric" for j in range(784)]
+    lines += ["@attribute digit {0,1,2,3,4,5,6,7,8,9}", "@data"]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def display_lines(indices: np.ndarray, images: np.ndarray, labels: np.ndarray) -> bytes:
+    chars = _DISPLAY_CHARS[images.reshape(len(images), 28, 28) >> 4]
+    out = []
+    for index, label, picture in zip(indices.tolist(), labels.tolist(), chars):
+        out.append(f"===== {index}:{label} =====\n".encode("ascii"))
+        out.append(b"".join(b"\t" + row.tobytes() + b"\n" for row in picture))
+    return b"".join(out)
+
+
+def encode_batch(fmt: str, indices: np.ndarray, images: np.ndarray, labels: np.ndarray) -> bytes:
+    if fmt == "patterns":
+        return images.astype(np.uint8).tobytes()
+    if fmt == "labels":
+        return labels.astype(np.uint8).tobytes()
+    if fmt == "display":
+        return display_lines(indices, images, labels)
+    return sparse_lines(images, labels, fmt)
+
+
+def header(fmt: str, first: int, last: int, count: int) -> bytes:
+    return {"patterns": idx_header(0x803, count, (28, 28)), "labels": idx_header(0x801, count),
+            "arff": arff_header(first, last)}.get(fmt, b"")
+
+
+def write(out: BinaryIO, fmt: str, batches: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]],
+          first: int, last: int, count: int) -> None:
+    """Writes the header then every batch in ``fmt``."""
+    out.write(header(fmt, first, last, count))
+    for indices, images, labels in batches:
+        out.write(encode_batch(fmt, indices, images, labels))
+
+
+def _load_generator(opts: dict):
+    source = "procedural" if opts["procedural"] else str(
+        Path(opts["datadir"] or default_datadir()).resolve())
+    return _cached_generator(source)
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_generator(source: str):
+    """One compiled generator per data source and process (tests call ``main`` often)."""
+    from tfds_mnist_family.infimnist import inputs, ops  # TF import only when needed
+    if source == "procedural":
+        from tfds_mnist_family.infimnist import procedural
+        loaded = procedural.procedural_inputs()
+    else:
+        loaded = inputs.load_inputs(source)
+    return ops.BatchGenerator(loaded, batch_size=_BATCH, jit_compile=True)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: returns the exit status (0, 10 on bad arguments, 2 on bad data)."""
+    try:
+        opts = parse_args(argv)
+        listed = read_index_file(opts["indices"]) if opts["indices"] is not None else None
+    except UsageError as e:
+        sys.stderr.write(("" if str(e) == "help" else f"infimnist: {e}\n") + USAGE)
+        return USAGE_EXIT
+    try:
+        generator = _load_generator(opts)
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"infimnist: {e}\n")
+        return DATA_ERROR_EXIT
+    out = sys.stdout.buffer
+    fmt = opts["format"]
+    if listed is not None:
+        batches = ((chunk, *generator(chunk)) for chunk in
+                   (listed[lo:lo + _BATCH] for lo in range(0, len(listed), _BATCH)))
+        write(out, fmt, batches, 0, 0, len(listed))
+    else:
+        first, last = opts["first"], opts["last"]
+        write(out, fmt, generator.iter_range(first, last), first, last, last - first + 1)
+    out.flush()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))
