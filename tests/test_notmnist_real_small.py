@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def test_per_letter_counts(examples):
 
 
 def test_images_are_28x28x1_uint8_and_254_plain_white_letter_i(examples, data_dir):
-    assert {(e["image"].shape, e["image"].dtype) for e in examples} == {((28, 28, 1), np.uint8)}
+    assert {(e["image"].shape, e["image"].dtype) for e in examples} == {((28, 28, 1), np.dtype(np.uint8))}
     white = collections.Counter(int(e["label"]) for e in examples if (e["image"] == 255).all())
     assert white == {8: 254}  # label 8 is "I"
     metadata = tfds.builder("notmnist/small", data_dir=data_dir).info.metadata
@@ -90,6 +91,7 @@ def test_font_folds_partition_train_without_sharing_fonts(data_dir, examples):
 def test_blog_benchmark_quick_mode_runs_end_to_end(data_dir, tmp_path):
     spec = importlib.util.spec_from_file_location("notmnist_blog", BENCHMARK)
     blog = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = blog  # dataclasses look their module up there
     spec.loader.exec_module(blog)
     result = blog.main(["--quick", "--protocol", "proxy", "--data_dir", data_dir,
                         "--manual_dir", str(SHARED), "--json", str(tmp_path / "r.json")])
