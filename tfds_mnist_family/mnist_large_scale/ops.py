@@ -9,9 +9,10 @@ resampling matrix of the centred affine map into the 112x112 canvas and ``G``
 the separable Gaussian smoothing matrix. Building ``R`` and ``G`` takes
 elementwise ops and the products are batched ``matmul``s, all of which have GPU
 kernels (TF's ``ResizeBicubic``/``ScaleAndTranslate`` are CPU-only) and compile
-under XLA. The small weight matrices are computed in float64 (sample positions
+under XLA. The resampling weights are computed in float64 (sample positions
 like (o + 0.5 - 56)/s + 13.5 lose ~1e-6 px in float32, which moves grey values
-by up to ~5e-4) and cast to float32; the image products run in float32.
+by up to ~5e-4) and cast to float32; the Gaussian weights (integer offsets)
+and all image products are float32.
 Constants live in :mod:`recipe`.
 """
 
@@ -80,24 +81,24 @@ def gaussian_matrices(sigmas: tf.Tensor, size: int = recipe.OUTPUT_SIZE) -> tf.T
     Sampled kernel, radius int(TRUNCATE * sigma + 0.5), normalised to sum 1, with
     'nearest' boundary handling (weights falling outside fold onto the edge pixel).
     """
-    sigmas = tf.reshape(tf.cast(sigmas, tf.float64), [-1, 1, 1])
+    sigmas = tf.reshape(tf.cast(sigmas, tf.float32), [-1, 1, 1])
     radius = tf.floor(recipe.GAUSSIAN_TRUNCATE * sigmas + 0.5)
-    o = tf.range(size, dtype=tf.float64)[None, :, None]
-    j = tf.range(-_GAUSS_PAD, size + _GAUSS_PAD, dtype=tf.float64)[None, None, :]
+    o = tf.range(size, dtype=tf.float32)[None, :, None]
+    j = tf.range(-_GAUSS_PAD, size + _GAUSS_PAD, dtype=tf.float32)[None, None, :]
     d = j - o
     weights = tf.where(tf.abs(d) <= radius, tf.exp(-0.5 * tf.square(d / sigmas)), 0.0)
     weights = weights / tf.reduce_sum(weights, axis=-1, keepdims=True)
     left = tf.reduce_sum(weights[:, :, :_GAUSS_PAD], axis=-1, keepdims=True)
     right = tf.reduce_sum(weights[:, :, _GAUSS_PAD + size:], axis=-1, keepdims=True)
     core = weights[:, :, _GAUSS_PAD:_GAUSS_PAD + size]
-    first = tf.one_hot(0, size, dtype=tf.float64)
-    last = tf.one_hot(size - 1, size, dtype=tf.float64)
-    return tf.cast(core + left * first + right * last, tf.float32)
+    first = tf.one_hot(0, size, dtype=tf.float32)
+    last = tf.one_hot(size - 1, size, dtype=tf.float32)
+    return core + left * first + right * last
 
 
 def digit_operators(scales: tf.Tensor) -> tf.Tensor:
     """(B, 112, 28) = G R: resampling followed by smoothing, one matrix per example."""
-    scales = tf.cast(scales, tf.float64)
+    scales = tf.cast(scales, tf.float32)
     return tf.linalg.matmul(gaussian_matrices(recipe.SIGMA_PER_SCALE * scales),
                             resampling_matrices(scales))
 
