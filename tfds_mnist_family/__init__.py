@@ -8,3 +8,4 @@
 __version__ = "0.1.0"
 from tfds_mnist_family import infimnist  # registers the builder
 from tfds_mnist_family import notmnist  # registers the builder
+from tfds_mnist_family import mnist_large_scale  # registers the builder
