@@ -201,14 +201,17 @@ def central_difference_tangents(train_images: np.ndarray, out: np.ndarray | None
 
 
 def write_data_dir(directory: str | os.PathLike, mnist: mnist_files.MnistArrays,
-                   fields: np.ndarray, tangents: np.ndarray, gzip_mnist: bool = False) -> Path:
-    """Writes the six InfiMNIST files (MNIST as IDX, fields/tangents raw float32 LE)."""
+                   fields: np.ndarray, tangents: np.ndarray, write_mnist: bool = True) -> Path:
+    """Writes the six InfiMNIST files (MNIST as raw IDX, fields/tangents raw float32 LE).
+
+    ``write_mnist=False`` writes only fields and tangents (copy MNIST yourself).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    suffix = ".gz" if gzip_mnist else ""
     arrays = (mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels)
     for name, array in zip(MNIST_RAW, arrays):
-        idx.write_idx(directory / (name + suffix), array)
+        if write_mnist:
+            idx.write_idx(directory / name, array)
     np.asarray(fields, "<f4").tofile(directory / FIELDS_FILE)
     with open(directory / TANGENTS_FILE, "wb") as f:
         flat = np.asarray(tangents).reshape(-1, 2 * ops.PIXELS)

@@ -47,9 +47,10 @@ class InvalidIndexError(ValueError):
 class InfimnistInputs:
     """The six InfiMNIST files as tensors.
 
-    images: (70000, 784) uint8, MNIST test images then training images, so row i
-      is example i for every pristine index i < 70000.
-    labels: (70000,) uint8, in the same order.
+    images: (70000, 784) float32 (exact pixel values 0..255), MNIST test images then
+      training images, so row i is example i for every pristine index i < 70000.
+      Stored as float32, not uint8, because TF has no GPU kernel for uint8 gathers.
+    labels: (70000,) int64, in the same order.
     fields: (1522, 784) float32 deformation fields.
     tangents: (60000, 1568) float32; row a holds T[a][0] then T[a][1].
     """
@@ -140,14 +141,20 @@ def deformation_params(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     return k1, k2, a
 
 
-def _validate_in_graph(i: tf.Tensor) -> list[tf.Operation]:
-    return [
-        tf.debugging.assert_non_negative(i, message="InfiMNIST index is negative; valid "
-                                         "indices are 0 <= i < 2**62"),
-        tf.debugging.assert_less(i, tf.constant(MAX_INDEX, tf.int64),
-                                 message="InfiMNIST index is >= 2**62; valid indices are "
-                                 "0 <= i < 2**62"),
-    ]
+def _validate_in_graph(i: tf.Tensor) -> tf.Tensor:
+    """``i``, after an in-graph check that 0 <= i < 2**62.
+
+    Uses ``CheckNumerics`` on a scalar that is NaN iff some index is invalid:
+    unlike ``tf.debugging.assert_*`` (string tensors, host-only) it has GPU
+    kernels, and its message is an attribute.
+    """
+    bad = tf.reduce_any((i < 0) | (i >= tf.constant(MAX_INDEX, tf.int64)))
+    flag = tf.where(bad, tf.constant(np.nan, tf.float32), tf.constant(0.0, tf.float32))
+    checked = tf.debugging.check_numerics(
+        flag, message="InfiMNIST index out of range (negative or >= 2**62); valid indices "
+                      "are 0 <= i < 2**62")
+    with tf.control_dependencies([checked]):
+        return tf.identity(i)
 
 
 def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False,
@@ -166,12 +173,11 @@ def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False
         if tf.executing_eagerly():
             check_indices(i.numpy())
         else:
-            with tf.control_dependencies(_validate_in_graph(i)):
-                i = tf.identity(i)
+            i = _validate_in_graph(i)
     k1, k2, a = deformation_params(i)
     pristine = i < NUM_PRISTINE
     source = tf.where(pristine, i, a + NUM_TEST)    # row of inputs.images / inputs.labels
-    labels = tf.cast(tf.gather(inputs.labels, source), tf.int64)
+    labels = tf.gather(inputs.labels, source)
     # s = +-1 for deformed examples, 0 for pristine ones (then v == x exactly).
     s = tf.where(pristine, 0.0, tf.where(tf.math.floormod(k1 + k2, 2) == 0, 1.0, -1.0))[:, None]
     code = tf.where(pristine, tf.constant(8, tf.int64), tf.math.floormod(k1, 9))  # 8 = no move
@@ -182,13 +188,13 @@ def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False
     return tf.reshape(images, [-1, 28, 28]), labels
 
 
-def _pixel(x_u8: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Tensor,
+def _pixel(x: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Tensor,
            s: tf.Tensor) -> tf.Tensor:
     """Steps 5-6 of ALGORITHM.md, each float32 operation rounded on its own."""
     d = tf.cast(tf.cast(f1, tf.float64) * tf.cast(t0, tf.float64), tf.float32)  # exact, 1 rounding
     e = tf.cast(tf.cast(f2, tf.float64) * tf.cast(t1, tf.float64), tf.float32)
-    v = tf.cast(x_u8, tf.float32) + s * (d - e)   # s in {-1, 0, 1}: s*(d-e) is exact
-    return tf.cast(tf.clip_by_value(v, 0.0, 255.0), tf.uint8)  # clip, then truncate toward 0
+    v = x + s * (d - e)   # s in {-1, 0, 1}: s*(d-e) is exact
+    return tf.clip_by_value(v, 0.0, 255.0)  # then truncate toward 0 by the uint8 cast
 
 
 def _deform_rows(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
@@ -197,7 +203,7 @@ def _deform_rows(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
                tf.gather(inputs.fields, k2), t[:, PIXELS:], s)
     table = tf.gather(tf.constant(_TABLES), code)                      # (B, 784) int32
     q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)                # position 784 = zero
-    return tf.gather(q, table, batch_dims=1)
+    return tf.cast(tf.gather(q, table, batch_dims=1), tf.uint8)
 
 
 def _deform_fused(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
@@ -211,17 +217,19 @@ def _deform_fused(inputs, source, k1, k2, a, s, code) -> tf.Tensor:
 
     q = _pixel(at(inputs.images, source), at(inputs.fields, k1), at(inputs.tangents, a),
                at(inputs.fields, k2), at(inputs.tangents, a, PIXELS), s)
-    return tf.where(zero, tf.zeros_like(q), q)
+    return tf.cast(tf.where(zero, tf.zeros_like(q), q), tf.uint8)
 
 
 def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
                             train_images: np.ndarray, train_labels: np.ndarray,
                             fields: np.ndarray, tangents: np.ndarray) -> InfimnistInputs:
     """Builds ``InfimnistInputs`` from numpy arrays (tangents shared, not copied, when aligned)."""
-    images = np.concatenate([test_images.reshape(-1, PIXELS), train_images.reshape(-1, PIXELS)])
-    labels = np.concatenate([test_labels, train_labels]).astype(np.uint8)
+    images = aligned_empty((NUM_PRISTINE, PIXELS), np.float32)
+    images[:NUM_TEST] = test_images.reshape(-1, PIXELS)
+    images[NUM_TEST:] = train_images.reshape(-1, PIXELS)
+    labels = np.concatenate([test_labels, train_labels]).astype(np.int64)
     return InfimnistInputs(
-        images=tf.constant(images),
+        images=share_with_tf(images),
         labels=tf.constant(labels),
         fields=tf.constant(np.asarray(fields, np.float32).reshape(NUM_FIELDS, PIXELS)),
         tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(NUM_TRAIN, 2 * PIXELS)),

@@ -1,0 +1,189 @@
+"""InfiMNIST TF ops: byte-exact against the reference golden vectors, XLA, GPU-readiness."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfds_mnist_family.core.gpu_readiness import ops_without_gpu_kernel, op_types
+from tfds_mnist_family.infimnist import inputs, ops, testing
+
+
+@pytest.fixture(scope="module")
+def golden_inputs():
+    return testing.golden_inputs()
+
+
+def test_rule_built_tangent_file_matches_golden_sha256():
+    _, _, tangents = testing.golden_numpy()
+    assert tangents.shape == (60_000, 2, 784) and tangents.dtype == np.float32
+    assert tangents.nbytes == inputs.TANGENTS_BYTES
+    expected = (testing.GOLDEN_DIR / "tangents.sha256").read_text().split()[0]
+    assert hashlib.sha256(memoryview(np.ascontiguousarray(tangents).view(np.uint8))).hexdigest() == expected
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "rows"])
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+def test_all_golden_vectors_byte_identical(golden_inputs, fused, jit):
+    indices, expected_images, expected_labels = testing.golden_vectors()
+    assert len(indices) == 3229
+    fn = tf.function(lambda i: ops.generate(i, golden_inputs, fused=fused), jit_compile=jit)
+    images, labels = fn(tf.constant(indices))
+    images, labels = images.numpy(), labels.numpy()
+    assert images.dtype == np.uint8 and images.shape == (3229, 28, 28)
+    wrong = indices[(images != expected_images).any(axis=(1, 2))]
+    assert wrong.size == 0, f"{wrong.size} images differ, e.g. indices {wrong[:5].tolist()}"
+    np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_eager_batch_generator_pads_last_batch(golden_inputs):
+    indices, expected_images, expected_labels = testing.golden_vectors()
+    generator = ops.BatchGenerator(golden_inputs, batch_size=1000, jit_compile=False)
+    images, labels = generator(indices[:2500])
+    np.testing.assert_array_equal(images, expected_images[:2500])
+    np.testing.assert_array_equal(labels, expected_labels[:2500])
+
+
+def test_pristine_indices_are_mnist(golden_inputs):
+    mnist, _, _ = testing.golden_numpy()
+    images, labels = ops.generate(tf.constant([0, 9999, 10000, 69999], tf.int64), golden_inputs)
+    np.testing.assert_array_equal(images.numpy(), np.stack([
+        mnist.test_images[0], mnist.test_images[9999], mnist.train_images[0],
+        mnist.train_images[59999]]))
+    assert labels.numpy().tolist() == [mnist.test_labels[0], mnist.test_labels[9999],
+                                       mnist.train_labels[0], mnist.train_labels[59999]]
+
+
+def _params_bigint(i: int) -> tuple[int, int, int]:
+    k1 = (((i % 2**32) * 131071) % 2**32) % 1521
+    return k1, (k1 + 1 + 2 * i) % 1522, (i - 10000) % 60000
+
+
+def test_deformation_parameters_exact_up_to_2_62():
+    rng = np.random.default_rng(3)
+    edge = [70_000, 2**32 - 1, 2**32, 2**61, 2**62 - 1, 2**62 - 2, 2**62 - 761, 2**63 // 2 - 1]
+    indices = np.array(edge + rng.integers(70_000, 2**62, 2000).tolist(), np.int64)
+    k1, k2, a = (t.numpy() for t in ops.deformation_params(tf.constant(indices)))
+    expected = np.array([_params_bigint(int(i)) for i in indices])
+    np.testing.assert_array_equal(np.stack([k1, k2, a], 1), expected)
+
+
+def test_translation_tables_reproduce_reference_quirks():
+    t = ops.translation_tables()
+    grid = lambda code: t[code].reshape(28, 28)  # noqa: E731
+    # code 2 zeroes column 0 (not 27); column 27 of row r takes column 0 of row r+1
+    assert (grid(2)[:, 0] == 784).all()
+    assert grid(2)[5, 27] == 6 * 28 + 0 and grid(2)[27, 27] == 784
+    # code 3 zeroes column 1 (not 0); column 0 of row r takes column 27 of row r-1
+    assert (grid(3)[:, 1] == 784).all()
+    assert grid(3)[5, 0] == 4 * 28 + 27 and grid(3)[0, 0] == 784
+    for code, offset in enumerate(ops.TRANSLATION_OFFSETS):
+        kept = np.flatnonzero(t[code] != 784)
+        np.testing.assert_array_equal(t[code][kept], kept + offset)
+    np.testing.assert_array_equal(t[8], np.arange(784))
+
+
+def test_invalid_indices_raise_clear_errors(golden_inputs):
+    for bad in ([-1], [0, 2**62], [2**63 - 1]):
+        with pytest.raises(ops.InvalidIndexError, match=r"0 <= i < 2\*\*62"):
+            ops.check_indices(bad)
+        with pytest.raises(ops.InvalidIndexError):
+            ops.generate(tf.constant(bad, tf.int64), golden_inputs, validate=True)
+    graph_fn = tf.function(lambda i: ops.generate(i, golden_inputs, validate=True))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="negative or >= 2"):
+        graph_fn(tf.constant([70_000, -5], tf.int64))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r">= 2\*\*62"):
+        graph_fn(tf.constant([2**62], tf.int64))
+    with pytest.raises(ops.InvalidIndexError, match="integers"):
+        ops.check_indices([1.5])
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "rows"])
+def test_traced_generator_has_gpu_kernels_for_every_op(golden_inputs, fused):
+    fn = tf.function(lambda i: ops.generate(i, golden_inputs, validate=True, fused=fused))
+    cf = fn.get_concrete_function(tf.TensorSpec([None], tf.int64))
+    assert ops_without_gpu_kernel(cf) == []
+    types = op_types(cf)
+    assert not types & {"PyFunc", "EagerPyFunc", "PyFuncStateless"}
+    assert {"GatherV2", "Cast", "CheckNumerics"} <= types  # the check really traced the generator
+
+
+def test_inputs_can_be_placed_on_a_device(golden_inputs):
+    moved = golden_inputs.to("/CPU:0")
+    images, _ = ops.generate(tf.constant([70_000], tf.int64), moved)
+    expected, _ = ops.generate(tf.constant([70_000], tf.int64), golden_inputs)
+    np.testing.assert_array_equal(images.numpy(), expected.numpy())
+
+
+# --- inputs.py --------------------------------------------------------------------------------
+
+def test_data_dir_and_archive_load_identically(tmp_path):
+    data_dir = testing.golden_data_dir()
+    loaded = inputs.load_inputs(data_dir.parent)  # finds the data/ sub-folder
+    archive = tmp_path / "infimnist.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(data_dir, arcname="infimnist/data")
+    from_archive = inputs.load_inputs(archive)
+    indices = tf.constant([5, 70_000, 123_456_789], tf.int64)
+    want, want_labels = ops.generate(indices, testing.golden_inputs())
+    for source in (loaded, from_archive):
+        images, labels = ops.generate(indices, source)
+        np.testing.assert_array_equal(images.numpy(), want.numpy())
+        np.testing.assert_array_equal(labels.numpy(), want_labels.numpy())
+
+
+def test_missing_and_wrong_sized_files_are_all_listed(tmp_path):
+    data_dir = testing.golden_data_dir()
+    for name in ("t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz",
+                 "train-labels-idx1-ubyte.gz"):
+        (tmp_path / name).write_bytes((data_dir / name).read_bytes())
+    (tmp_path / inputs.FIELDS_FILE).write_bytes(b"\0" * 100)
+    with pytest.raises(inputs.InputFilesError) as error:
+        inputs.load_inputs(tmp_path)
+    message = str(error.value)
+    problems = "\n".join(line for line in message.splitlines() if line.startswith("  - "))
+    assert str(tmp_path) in message
+    assert "t10k-labels-idx1-ubyte (or t10k-labels-idx1-ubyte.gz): missing" in problems
+    assert f"{inputs.FIELDS_FILE}: 100 bytes, expected 4772992" in problems
+    assert f"{inputs.TANGENTS_FILE}: missing" in problems
+    assert "train-images" not in problems and len(problems.splitlines()) == 3
+    with pytest.raises(inputs.InputFilesError, match="no such file or directory"):
+        inputs.load_inputs(tmp_path / "nope")
+
+
+def test_shared_tangent_tensor_is_not_a_copy():
+    array = ops.aligned_empty((1000, 1568), np.float32)
+    array[:] = 1.0
+    tensor = ops.share_with_tf(array)
+    array[3, 7] = 42.0  # visible through the tensor only if the buffer is shared
+    assert float(tensor[3, 7]) == 42.0
+
+
+def test_loading_data_dir_peak_memory_is_one_tangent_copy():
+    """Loading never holds a second copy of the tangents: peak RSS growth stays close to
+    what is finally held (tangents 376 MB + float32 images 220 MB)."""
+    code = f"""
+import tensorflow as tf, resource
+from tfds_mnist_family.infimnist import inputs, ops
+tf.constant(1) + 1
+def peak(): return int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]) * 1024
+def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) * 1024
+base = rss()
+open('/proc/self/clear_refs', 'w').write('5')  # reset VmHWM to current RSS
+loaded = inputs.load_inputs({str(testing.golden_data_dir())!r})
+print(peak() - base, rss() - base)
+"""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.split()
+    peak_growth, held = int(out[-2]), int(out[-1])
+    assert held >= 0.9 * inputs.TANGENTS_BYTES  # the tangents really are resident
+    assert held < 1.9 * inputs.TANGENTS_BYTES, (peak_growth, held)
+    assert peak_growth < held + 0.3 * inputs.TANGENTS_BYTES, (peak_growth, held)
