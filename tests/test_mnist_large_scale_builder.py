@@ -132,3 +132,10 @@ def test_tfds_load_by_name_with_dash_config(tmp_path):
                        max_examples_per_split=2)}, as_supervised=True)
     images, labels = zip(*tfds.as_numpy(ds))
     assert images[0].shape == (112, 112, 1) and len(labels) == 2
+
+
+def test_same_config_twice_gives_identical_bytes(tmp_path):
+    builds = [_build("scte5p657", tmp_path / str(i), max_examples=3) for i in range(2)]
+    first, second = ([(e["index"], e["image"].tobytes(), e["scale"]) for e in _examples(b, "test")]
+                     for b in builds)
+    assert first == second and len(first) == 3
