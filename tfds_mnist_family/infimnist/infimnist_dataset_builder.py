@@ -1,8 +1,18 @@
-"""infimnist dataset: InfiMNIST (MNIST8M) and MNIST itself, addressed by example index."""
+"""infimnist dataset: InfiMNIST (MNIST8M) and MNIST itself, addressed by example index.
+
+Configs: ``mnist8m`` (default; needs the InfiMNIST 1.3 data files), ``mnist``
+(MNIST itself, embedded), ``procedural`` (deformations from MNIST alone: a
+different, separately versioned dataset), and user-defined index ranges
+(``InfimnistConfig(first=..., last=...)`` / ``range_config``). Examples are
+generated in batches by the byte-exact TF ops (``ops.py``) and PNG-encoded in
+batches with TF, so TFDS only assembles and writes records.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +20,9 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from tfds_mnist_family.core import mnist_files, sources
+from tfds_mnist_family.infimnist import inputs, ops, procedural
+from tfds_mnist_family.infimnist.inputs import (ALL_FILES, ARCHIVE_NAME, ARCHIVE_SHA256,
+                                                ARCHIVE_URL, FIELDS_FILE, TANGENTS_FILE)
 
 # InfiMNIST index space: 0..9999 are the MNIST test images, 10000..69999 the
 # MNIST training images, every larger index a deformed training image.
@@ -43,11 +56,76 @@ class IndexRange:
             yield np.arange(start, min(start + size, self.last + 1), dtype=np.int64)
 
 
+SOURCES = ("mnist", "archive", "procedural")
+
+
 @dataclasses.dataclass
 class InfimnistConfig(tfds.core.BuilderConfig):
-    """A named set of splits, each an index range of the InfiMNIST sequence."""
+    """A named set of splits, each an index range of the InfiMNIST sequence.
 
+    ``source``: ``"archive"`` (the six InfiMNIST 1.3 files: real MNIST8M
+    deformations), ``"procedural"`` (fields/tangents computed from MNIST; a
+    different dataset) or ``"mnist"`` (indices < 70000 only, no deformation).
+    ``data_path``: an explicit archive or data directory for ``"archive"``.
+
+    User-defined range: ``InfimnistConfig(first=70000, last=169999)`` makes a
+    config named ``range_70000_169999`` with one ``train`` split; add
+    ``source="procedural"`` to use the procedural inputs.
+    """
+
+    name: str = ""
     splits: dict[str, IndexRange] = dataclasses.field(default_factory=dict)
+    source: str = "archive"
+    data_path: str | None = None
+    seed: int | None = None
+    first: dataclasses.InitVar[int | None] = None
+    last: dataclasses.InitVar[int | None] = None
+
+    def __post_init__(self, first: int | None, last: int | None) -> None:
+        if (first is None) != (last is None):
+            raise ValueError("InfimnistConfig: give both first and last, or neither")
+        if first is not None:
+            if self.splits:
+                raise ValueError("InfimnistConfig: give either first/last or splits, not both")
+            _check_range(first, last)
+            self.splits = {"train": IndexRange(first, last)}
+            if not self.name:
+                suffix = "" if self.source == "archive" else f"_{self.source}"
+                self.name = f"range_{first}_{last}{suffix}"
+            if self.version is None:
+                self.version = "1.0.0"
+            if self.description is None:
+                self.description = (f"InfiMNIST indices {first}..{last} ({self.source} inputs) "
+                                    "as one `train` split.")
+        if not self.name:
+            raise ValueError("InfimnistConfig needs a name, or first= and last=")
+        if self.source not in SOURCES:
+            raise ValueError(f"InfimnistConfig.source must be one of {SOURCES}, got "
+                             f"{self.source!r}")
+        for split, index_range in self.splits.items():
+            _check_range(index_range.first, index_range.last)
+            if self.source == "mnist" and index_range.last >= END_OF_MNIST:
+                raise ValueError(f"split {split}: source 'mnist' covers indices < 70000 only")
+
+
+def _check_range(first: int, last: int) -> None:
+    if not 0 <= first <= last < 2**62:
+        raise ValueError(f"invalid InfiMNIST index range {first}..{last}: need "
+                         "0 <= first <= last < 2**62")
+
+
+def range_config(first: int, last: int, source: str = "archive", name: str | None = None,
+                 data_path: str | os.PathLike | None = None, test: tuple[int, int] | None = None,
+                 ) -> InfimnistConfig:
+    """A config for the indices first..=last as split ``train`` (and optional ``test``)."""
+    splits = {"train": IndexRange(first, last)}
+    if test is not None:
+        splits["test"] = IndexRange(*test)
+    suffix = "" if source == "archive" else f"_{source}"
+    return InfimnistConfig(
+        name=name or f"range_{first}_{last}{suffix}", version="1.0.0", splits=splits,
+        source=source, data_path=None if data_path is None else os.fspath(data_path),
+        description=f"InfiMNIST indices {first}..{last} ({source} inputs).")
 
 
 MNIST_CONFIG = InfimnistConfig(
@@ -59,11 +137,46 @@ MNIST_CONFIG = InfimnistConfig(
         "`train`, whose complement is `train[:50000]`."),
     version="1.0.0",
     release_notes={"1.0.0": "MNIST from the original IDX files, with a validation split."},
+    source="mnist",
     splits={
         "train": IndexRange(FIRST_TRAIN_INDEX, END_OF_MNIST - 1),
         "validation": IndexRange(END_OF_MNIST - MNIST_VALIDATION_SIZE, END_OF_MNIST - 1),
         "test": IndexRange(0, NUM_TEST - 1),
     },
+)
+
+
+MNIST8M_SPLITS = {
+    "train": IndexRange(FIRST_TRAIN_INDEX, 8_109_999),  # 60,000 originals + 8,040,000 deformed
+    "test": IndexRange(0, NUM_TEST - 1),
+}
+
+MNIST8M_CONFIG = InfimnistConfig(
+    name="mnist8m",
+    description=(
+        "MNIST8M / InfiMNIST 1.3: `train` is indices 10000..8109999 (the 60,000 MNIST "
+        "training images, then 8,040,000 deformed copies), `test` the MNIST test set "
+        "(0..9999). Byte-identical to the reference generator. Needs the InfiMNIST data "
+        "files (infimnist.tar.gz or its data/ folder) in the manual_dir."),
+    version="1.0.0",
+    release_notes={"1.0.0": "InfiMNIST 1.3, byte-exact TF reimplementation."},
+    source="archive",
+    splits=dict(MNIST8M_SPLITS),
+)
+
+PROCEDURAL_CONFIG = InfimnistConfig(
+    name="procedural",
+    description=(
+        "NOT MNIST8M. The MNIST8M index layout, but tangent vectors and deformation "
+        "fields computed deterministically from MNIST alone (smoothed image derivatives, "
+        "seeded smooth random fields; see procedural.py), so it works offline with the "
+        "package's embedded MNIST. Indices < 70000 are exactly MNIST; deformed "
+        "examples differ from MNIST8M's."),
+    version="1.0.0",
+    release_notes={"1.0.0": "Procedural inputs v1.0.0 (binomial-smoothed tangents, "
+                            "SplitMix64 fields, seed 20260101)."},
+    source="procedural",
+    splits=dict(MNIST8M_SPLITS),
 )
 
 
@@ -81,15 +194,19 @@ def mnist_lookup(mnist: mnist_files.MnistArrays, indices: np.ndarray) -> tuple[n
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
-    """DatasetBuilder for InfiMNIST and MNIST (config `mnist`)."""
+    """DatasetBuilder for InfiMNIST (MNIST8M), its procedural variant and MNIST."""
 
-    BUILDER_CONFIGS = [MNIST_CONFIG]
-    DEFAULT_CONFIG_NAME = "mnist"
+    BUILDER_CONFIGS = [MNIST8M_CONFIG, MNIST_CONFIG, PROCEDURAL_CONFIG]
+    DEFAULT_CONFIG_NAME = "mnist8m"
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""
-    MNIST ships inside the package, so nothing is needed for `infimnist/mnist`.
-    To use your own copies instead, place the four MNIST files
-    ({', '.join(mnist_files.FILENAMES)}) in the manual_dir or in the directory
-    named by ${sources.MIRROR_ENV_VAR}.
+    `infimnist/mnist8m` and range configs need the InfiMNIST 1.3 data: put
+    `infimnist.tar.gz` ({ARCHIVE_URL}, sha256 {ARCHIVE_SHA256}) or the six files
+    of its `data/` folder ({', '.join(ALL_FILES)}; MNIST ones raw or .gz) in the
+    manual_dir (or in $TFDS_MNIST_FAMILY_DATA[/infimnist]), or set the config's
+    data_path. Without them TFDS tries to download the archive.
+    `infimnist/mnist` and `infimnist/procedural` need nothing: MNIST ships
+    inside the package (your own copies of the four MNIST files in the
+    manual_dir or $TFDS_MNIST_FAMILY_DATA are used first).
     """
 
     def _info(self) -> tfds.core.DatasetInfo:
@@ -116,12 +233,79 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         return mnist_files.load_mnist_files(paths)
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        config = self.builder_config
         mnist = self._mnist_arrays(dl_manager)
-        return {split: self._generate_examples(mnist, index_range)
-                for split, index_range in self.builder_config.splits.items()}
+        if config.source == "mnist":
+            return {split: self._generate_examples(mnist, index_range)
+                    for split, index_range in config.splits.items()}
+        if config.source == "procedural":
+            loaded = procedural.procedural_inputs_from(
+                mnist, procedural.DEFAULT_SEED if config.seed is None else config.seed)
+        else:
+            loaded = inputs.load_inputs(self._archive_source(dl_manager))
+        generator = ops.BatchGenerator(loaded, batch_size=_BATCH, jit_compile=True)
+        return {split: self._generate_deformed(generator, index_range)
+                for split, index_range in config.splits.items()}
+
+    def _archive_source(self, dl_manager: tfds.download.DownloadManager) -> Path:
+        """The archive or data directory: data_path, manual_dir, $TFDS_MNIST_FAMILY_DATA,
+        then a download of the archive (its SHA-256 is verified here)."""
+        config = self.builder_config
+        if config.data_path:
+            return Path(config.data_path)
+        manual_dir = sources._manual_dir_or_none(dl_manager)  # noqa: SLF001
+        for directory in sources.local_dirs(manual_dir, "infimnist"):
+            if (directory / ARCHIVE_NAME).is_file():
+                return _verified_archive(directory / ARCHIVE_NAME)
+            data_dir = inputs.resolve_data_dir(directory)
+            if any((data_dir / name).exists() for name in (FIELDS_FILE, TANGENTS_FILE)):
+                return data_dir  # load_inputs lists any missing or wrong-sized file
+        reason = sources._host_reachable(ARCHIVE_URL)  # noqa: SLF001
+        if reason is None:
+            try:
+                return _verified_archive(Path(os.fspath(dl_manager.download(ARCHIVE_URL))))
+            except sources.ChecksumMismatchError:
+                raise
+            except Exception as e:  # noqa: BLE001 - reported with the instructions below
+                reason = f"{e.__class__.__name__}: {e}"
+        searched = ", ".join(str(d) for d in sources.local_dirs(manual_dir, "infimnist"))
+        raise sources.DataSourceError(
+            f"infimnist/{config.name}: the InfiMNIST data files were not found (searched: "
+            f"{searched or 'no manual_dir or $TFDS_MNIST_FAMILY_DATA set'}) and "
+            f"{ARCHIVE_URL} could not be downloaded ({reason}).\n"
+            + self.MANUAL_DOWNLOAD_INSTRUCTIONS)
 
     def _generate_examples(self, mnist: mnist_files.MnistArrays, index_range: IndexRange):
         for indices in index_range.batches(_BATCH):
             images, labels = mnist_lookup(mnist, indices)
             for index, image, label in zip(indices.tolist(), images, labels.tolist()):
                 yield index, {"image": image[..., None], "label": label, "index": index}
+
+    def _generate_deformed(self, generator: ops.BatchGenerator, index_range: IndexRange):
+        """Streams the range in batches: TF generates and PNG-encodes each batch."""
+        for indices, images, labels in generator.iter_range(index_range.first, index_range.last):
+            pngs = encode_pngs(images)
+            for index, png, label in zip(indices.tolist(), pngs, labels.tolist()):
+                yield index, {"image": png, "label": label, "index": index}
+
+
+def _verified_archive(path: Path) -> Path:
+    """``path`` if its SHA-256 is the published one (its byte size is not published)."""
+    return sources.verify(path, sources.Resource(ARCHIVE_NAME, (ARCHIVE_URL,), None,
+                                                 ARCHIVE_SHA256))
+
+
+@functools.lru_cache(maxsize=1)
+def _png_encoder():
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+    def encode(images):
+        return tf.map_fn(lambda image: tf.io.encode_png(image[..., None]), images,
+                         fn_output_signature=tf.string, parallel_iterations=64)
+    return encode
+
+
+def encode_pngs(images: np.ndarray) -> list[bytes]:
+    """PNG bytes for a batch of (28, 28) uint8 images (TF's encoder, as TFDS's Image)."""
+    return _png_encoder()(images).numpy().tolist()

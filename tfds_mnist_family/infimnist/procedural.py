@@ -86,7 +86,13 @@ def procedural_tangents(train_images: np.ndarray, chunk: int = 5000) -> np.ndarr
 def procedural_inputs(seed: int = DEFAULT_SEED,
                       mnist_dir: str | None = None) -> ops.InfimnistInputs:
     """Procedural ``InfimnistInputs`` from MNIST (the package's embedded copy by default)."""
-    mnist = mnist_files.load_mnist(mnist_dir or mnist_files.EMBEDDED_DIR)
+    return procedural_inputs_from(mnist_files.load_mnist(mnist_dir or mnist_files.EMBEDDED_DIR),
+                                  seed)
+
+
+def procedural_inputs_from(mnist: mnist_files.MnistArrays,
+                           seed: int = DEFAULT_SEED) -> ops.InfimnistInputs:
+    """Procedural ``InfimnistInputs`` from MNIST arrays."""
     return ops.numpy_inputs_to_tensors(
         mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels,
         procedural_fields(seed), procedural_tangents(mnist.train_images))

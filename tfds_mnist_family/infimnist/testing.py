@@ -1,6 +1,7 @@
 """Synthetic InfiMNIST inputs matching the golden vectors, cached once per process.
 
-The golden vectors (``/work/shared/infimnist/golden`` or ``$INFIMNIST_GOLDEN_DIR``)
+The golden vectors (``../shared/infimnist/golden`` beside the checkout, or
+``$TFDS_MNIST_FAMILY_SHARED/infimnist/golden``, or ``$INFIMNIST_GOLDEN_DIR``)
 were made with real MNIST, the synthetic ``fields`` file shipped with them and
 tangents rebuilt by the golden README rule (``inputs.central_difference_tangents``).
 Tests, benchmarks and examples share these helpers so the 376 MB tangent array
@@ -21,7 +22,9 @@ import numpy as np
 from tfds_mnist_family.core import idx, mnist_files
 from tfds_mnist_family.infimnist import inputs, ops
 
-GOLDEN_DIR = Path(os.environ.get("INFIMNIST_GOLDEN_DIR", "/work/shared/infimnist/golden"))
+_REPO = Path(__file__).resolve().parents[2]
+_SHARED = Path(os.environ.get("TFDS_MNIST_FAMILY_SHARED", _REPO.parent / "shared"))
+GOLDEN_DIR = Path(os.environ.get("INFIMNIST_GOLDEN_DIR", _SHARED / "infimnist" / "golden"))
 
 
 @functools.lru_cache(maxsize=1)
