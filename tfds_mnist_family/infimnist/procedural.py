@@ -96,3 +96,7 @@ def procedural_inputs_from(mnist: mnist_files.MnistArrays,
     return ops.numpy_inputs_to_tensors(
         mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels,
         procedural_fields(seed), procedural_tangents(mnist.train_images))
+
+
+# SHA-256 of procedural_fields(DEFAULT_SEED).tobytes(): pins version 1.0.0.
+FIELDS_SHA256_V1 = "bfd9e062d72fd44b923aabb24c2079ced2e13ba0b31dde7d6b4ebf4d2c51ed68"
