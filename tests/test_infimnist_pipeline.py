@@ -99,3 +99,15 @@ def test_index_label_dataset_trains_model_with_layer(golden):
     model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_example_script_trains_above_chance():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "examples" / "infimnist_on_the_fly.py"
+    spec = importlib.util.spec_from_file_location("infimnist_on_the_fly", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--quick", "--route", "layer"])
+    assert result["examples"] == 20 * 128
+    assert result["accuracy"] > 0.3  # chance is 0.1; 20 steps on deformed digits reach ~0.6

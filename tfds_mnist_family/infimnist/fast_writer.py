@@ -119,6 +119,8 @@ class ShardWriter:
         self._pool.shutdown()
 
 
-def shard_bounds(first: int, last: int, per_shard: int = EXAMPLES_PER_SHARD) -> list[tuple[int, int]]:
-    """Consecutive (first, last) index bounds of at most ``per_shard`` examples."""
+def shard_bounds(first: int, last: int, per_shard: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive (first, last) index bounds of at most ``per_shard`` examples
+    (default ``EXAMPLES_PER_SHARD``)."""
+    per_shard = per_shard or EXAMPLES_PER_SHARD
     return [(lo, min(lo + per_shard - 1, last)) for lo in range(first, last + 1, per_shard)]
