@@ -96,7 +96,7 @@ def test_blog_benchmark_quick_mode_runs_end_to_end(data_dir, tmp_path):
     result = blog.main(["--quick", "--protocol", "proxy", "--data_dir", data_dir,
                         "--manual_dir", str(SHARED), "--json", str(tmp_path / "r.json")])
     assert result["protocol"] == "proxy"
-    assert set(result["summary"]) == {"logreg", "mlp1024", "cnn"}
+    assert set(result["summary"]) == {"logreg", "mlp1024", "mlp_deep", "cnn"}
     for run in result["runs"]:
         assert run["train_examples"] == 2_000
         assert 0.3 < run["test_accuracy"] <= 1.0, run  # far above chance (0.1) after 1 epoch
