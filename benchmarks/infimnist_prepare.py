@@ -5,16 +5,20 @@
 Uses the synthetic golden inputs (real MNIST + golden fields + rule-built
 tangents: same sizes as the real archive). Runs the TFDS generic per-example
 writer (``Builder.FAST_WRITER = False``) on a smaller range first as the
-in-process baseline, then the fast batch writer, and reports where time goes
-(input loading, TF generation, PNG encoding, record assembly + writing).
+baseline, then the fast batch writer, and reports where time goes (input
+loading, TF generation, PNG encoding, record assembly + writing). Each
+measurement runs in a fresh process so its peak RSS is its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -30,10 +34,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def prepare(first: int, count: int, fast: bool, data_dir: str) -> dict:
+def prepare(first: int, count: int, fast: bool, data_dir: str, data_path: str) -> dict:
     Builder.FAST_WRITER = fast
-    config = InfimnistConfig(first=first, last=first + count - 1,
-                             data_path=str(testing.golden_data_dir()))
+    config = InfimnistConfig(first=first, last=first + count - 1, data_path=data_path)
     builder = tfds.builder("infimnist", config=config, data_dir=data_dir)
     start = time.perf_counter()
     builder.download_and_prepare()
@@ -44,10 +47,10 @@ def prepare(first: int, count: int, fast: bool, data_dir: str) -> dict:
             "examples_per_s": round(count / seconds), "peak_rss_mb": round(peak_rss_mb())}
 
 
-def breakdown(n: int = 100_000) -> dict:
+def breakdown(data_path: str, n: int = 100_000) -> dict:
     """Seconds per 100k examples for each stage of the fast writer, measured alone."""
     start = time.perf_counter()
-    loaded = inputs.load_inputs(testing.golden_data_dir())
+    loaded = inputs.load_inputs(data_path)
     load_s = time.perf_counter() - start
     gen = ops.BatchGenerator(loaded, batch_size=10_000)
     gen(np.arange(70_000, 80_000))  # compile
@@ -70,20 +73,43 @@ def breakdown(n: int = 100_000) -> dict:
             "per_100k_serialize_s": round(ser_s * scale, 2)}
 
 
+def run_child(args: list[str]) -> dict:
+    """Runs one measurement in a fresh process, so peak RSS is that measurement's own."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, __file__, *args], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=1_000_000)
     parser.add_argument("--baseline-examples", type=int, default=100_000)
     parser.add_argument("--first", type=int, default=70_000)
+    parser.add_argument("--child", choices=["fast", "generic", "breakdown"])
+    parser.add_argument("--data-path")
+    parser.add_argument("--out-dir")
     args = parser.parse_args()
+    if args.child == "breakdown":
+        print(json.dumps(breakdown(args.data_path)))
+        return
+    if args.child:
+        print(json.dumps(prepare(args.first, args.examples, args.child == "fast", args.out_dir,
+                                 args.data_path)))
+        return
     results = {"machine": f"{platform.machine()} {platform.node()} (2 cores shared with 3 other "
                           "engineers' jobs)",
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    results["breakdown"] = breakdown()
+    data_path = str(testing.golden_data_dir())  # six synthetic files, real sizes
+    common = ["--first", str(args.first), "--data-path", data_path]
+    results["breakdown"] = run_child(["--child", "breakdown", *common])
     with tempfile.TemporaryDirectory() as tmp:
         if args.baseline_examples:
-            results["baseline"] = prepare(args.first, args.baseline_examples, False, tmp + "/a")
-        results["fast"] = prepare(args.first, args.examples, True, tmp + "/b")
+            results["baseline"] = run_child(["--child", "generic", "--examples",
+                                             str(args.baseline_examples), "--out-dir",
+                                             tmp + "/a", *common])
+        results["fast"] = run_child(["--child", "fast", "--examples", str(args.examples),
+                                     "--out-dir", tmp + "/b", *common])
     if args.baseline_examples:
         results["speedup"] = round(results["fast"]["examples_per_s"]
                                    / results["baseline"]["examples_per_s"], 2)
