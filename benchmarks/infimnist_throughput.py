@@ -6,7 +6,7 @@ Measures, for batch sizes 1k..32k of deformed indices (>= 70000):
   * ``xla``: ``ops.generate`` (fused gathers) under ``tf.function(jit_compile=True)``,
   * ``graph``: ``ops.generate`` (row gathers) under ``tf.function`` without XLA,
   * ``tf.data xla``: ``pipeline.infimnist_dataset`` (parallel map of the XLA function),
-  * ``numpy``: a straightforward vectorized numpy implementation, the in-process
+  * ``numpy``: ``testing.numpy_generate``, a straightforward numpy implementation, the in-process
     baseline that ratios are quoted against.
 Every implementation is first checked byte-exact on all 3229 golden vectors.
 Anchor (not runnable here): the reference C tool, ~400,000 images/s on one core
@@ -24,25 +24,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfds_mnist_family.infimnist import ops, pipeline, testing
-
-
-def numpy_generate(indices: np.ndarray, tables: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Reference-style numpy generator (float32 ops, each rounded; no FMA in numpy)."""
-    i = indices.astype(np.int64)
-    k1 = (((i & 0xFFFFFFFF) * 131071) & 0xFFFFFFFF) % 1521
-    k2 = (k1 + 1 + 2 * (i % 1522)) % 1522
-    a = (i - 10_000) % 60_000
-    pristine = i < 70_000
-    source = np.where(pristine, i, a + 10_000)
-    x = tables["images"][source].astype(np.float32)
-    d = tables["fields"][k1] * tables["tangents"][a, 0]
-    e = tables["fields"][k2] * tables["tangents"][a, 1]
-    s = np.where((k1 + k2) % 2 == 0, np.float32(1), np.float32(-1))[:, None]
-    q = np.clip(x + s * (d - e), 0, 255).astype(np.uint8)
-    q = np.concatenate([q, np.zeros((len(q), 1), np.uint8)], axis=1)
-    moved = np.take_along_axis(q, tables["translate"][k1 % 9], axis=1)
-    out = np.where(pristine[:, None], tables["images"][source], moved)
-    return out.reshape(-1, 28, 28), tables["labels"][source]
 
 
 def rate(fn, batch: int, seconds: float) -> int:
@@ -72,14 +53,11 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="1024,2048,4096,8192,16384,32768")
     args = parser.parse_args()
     inputs = testing.golden_inputs()
-    mnist, fields, tangents = testing.golden_numpy()
-    tables = {"images": np.concatenate([mnist.test_images, mnist.train_images]).reshape(-1, 784),
-              "labels": np.concatenate([mnist.test_labels, mnist.train_labels]),
-              "fields": fields, "tangents": tangents, "translate": ops.translation_tables()}
+    tables = testing.numpy_tables()
     xla = tf.function(lambda i: ops.generate(i, inputs, fused=True), jit_compile=True)
     graph = tf.function(lambda i: ops.generate(i, inputs, fused=False))
     impls = {"xla": lambda i: xla(tf.constant(i)), "graph": lambda i: graph(tf.constant(i)),
-             "numpy": lambda i: numpy_generate(i, tables)}
+             "numpy": lambda i: testing.numpy_generate(i, tables)}
     indices, want, want_labels = testing.golden_vectors()
     for name, fn in impls.items():
         images, labels = fn(indices)

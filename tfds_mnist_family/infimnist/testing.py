@@ -62,3 +62,37 @@ def golden_vectors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                        dtype=np.int64)
     return (indices, idx.read_idx(GOLDEN_DIR / "patterns-idx3-ubyte"),
             idx.read_idx(GOLDEN_DIR / "labels-idx1-ubyte"))
+
+
+def numpy_tables() -> dict:
+    """The golden inputs as numpy arrays for ``numpy_generate``."""
+    mnist, fields, tangents = golden_numpy()
+    return {"images": np.concatenate([mnist.test_images, mnist.train_images]).reshape(-1, 784),
+            "labels": np.concatenate([mnist.test_labels, mnist.train_labels]),
+            "fields": fields, "tangents": tangents, "translate": ops.translation_tables()}
+
+
+def numpy_generate(indices: np.ndarray, tables: dict) -> tuple[np.ndarray, np.ndarray]:
+    """An independent, straightforward numpy InfiMNIST generator.
+
+    numpy evaluates each float32 operation separately (no FMA, no wider
+    intermediates), as the reference C code. Over the whole MNIST8M range it
+    reproduces the golden README's patterns digest (checked once by hand:
+    benchmarks/RESULTS.md), so tests can use it as an oracle beyond the 3229
+    golden vectors.
+    """
+    i = np.asarray(indices, np.int64)
+    k1 = (((i & 0xFFFFFFFF) * 131071) & 0xFFFFFFFF) % 1521
+    k2 = (k1 + 1 + 2 * (i % 1522)) % 1522
+    a = (i - 10_000) % 60_000
+    pristine = i < 70_000
+    source = np.where(pristine, i, a + 10_000)
+    x = tables["images"][source].astype(np.float32)
+    d = tables["fields"][k1] * tables["tangents"][a, 0]
+    e = tables["fields"][k2] * tables["tangents"][a, 1]
+    s = np.where((k1 + k2) % 2 == 0, np.float32(1), np.float32(-1))[:, None]
+    q = np.clip(x + s * (d - e), 0, 255).astype(np.uint8)
+    q = np.concatenate([q, np.zeros((len(q), 1), np.uint8)], axis=1)
+    moved = np.take_along_axis(q, tables["translate"][k1 % 9], axis=1)
+    out = np.where(pristine[:, None], tables["images"][source], moved)
+    return out.reshape(-1, 28, 28), tables["labels"][source]
