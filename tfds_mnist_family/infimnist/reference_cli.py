@@ -216,14 +216,21 @@ def main(argv: list[str]) -> int:
         return DATA_ERROR_EXIT
     out = sys.stdout.buffer
     fmt = opts["format"]
-    if listed is not None:
-        batches = ((chunk, *generator(chunk)) for chunk in
-                   (listed[lo:lo + _BATCH] for lo in range(0, len(listed), _BATCH)))
-        write(out, fmt, batches, 0, 0, len(listed))
-    else:
-        first, last = opts["first"], opts["last"]
-        write(out, fmt, generator.iter_range(first, last), first, last, last - first + 1)
-    out.flush()
+    try:
+        if listed is not None:
+            batches = ((chunk, *generator(chunk)) for chunk in
+                       (listed[lo:lo + _BATCH] for lo in range(0, len(listed), _BATCH)))
+            write(out, fmt, batches, 0, 0, len(listed))
+        else:
+            first, last = opts["first"], opts["last"]
+            write(out, fmt, generator.iter_range(first, last), first, last, last - first + 1)
+        out.flush()
+    except BrokenPipeError:  # e.g. `... | head`: stop quietly, like the C tool on SIGPIPE
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     return 0
 
 
