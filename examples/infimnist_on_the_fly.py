@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.quick:
         args.steps, args.epochs, args.batch_size = 20, 1, 128
 
+    tf.keras.utils.set_random_seed(args.seed)  # reproducible weights and shuffling
     tables = inputs.load_inputs(args.data) if args.data else procedural.procedural_inputs()
     test_x, test_y = pipeline.take_numpy(  # the MNIST test set is InfiMNIST 0..9999
         pipeline.infimnist_dataset(tables, 0, 9_999, batch_size=1000, normalize=True), 10)
