@@ -152,7 +152,7 @@ def fetch(dl_manager, dataset: str, resources: Sequence[Resource],
     ``fallback_dirs`` (e.g. data shipped in the package) are searched after the
     user's local directories and before any download.
     """
-    manual_dir = _manual_dir_or_none(dl_manager)
+    manual_dir = manual_dir_of(dl_manager)
     dirs = local_dirs(manual_dir, dataset) + [Path(d) for d in fallback_dirs]
     found: dict[str, Path] = {}
     missing: list[Resource] = []
@@ -184,9 +184,9 @@ def _download_first_mirror(dl_manager, resource: Resource, failures: list[str]) 
     return None
 
 
-def _manual_dir_or_none(dl_manager) -> Path | None:
+def manual_dir_of(dl_manager) -> Path | None:
     """TFDS raises on ``dl_manager.manual_dir`` when it is unset or empty."""
     try:
-        return Path(os.fspath(dl_manager._manual_dir)) if dl_manager._manual_dir else None  # noqa: SLF001
+        return Path(os.fspath(dl_manager._manual_dir)) if dl_manager._manual_dir else None
     except AttributeError:
         return None

@@ -297,14 +297,14 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         config = self.builder_config
         if config.data_path:
             return Path(config.data_path)
-        manual_dir = sources._manual_dir_or_none(dl_manager)  # noqa: SLF001
+        manual_dir = sources.manual_dir_of(dl_manager)
         for directory in sources.local_dirs(manual_dir, "infimnist"):
             if (directory / ARCHIVE_NAME).is_file():
                 return _verified_archive(directory / ARCHIVE_NAME)
             data_dir = inputs.resolve_data_dir(directory)
             if any((data_dir / name).exists() for name in (FIELDS_FILE, TANGENTS_FILE)):
                 return data_dir  # load_inputs lists any missing or wrong-sized file
-        reason = sources._host_reachable(ARCHIVE_URL)  # noqa: SLF001
+        reason = sources._host_reachable(ARCHIVE_URL)
         if reason is None:
             try:
                 return _verified_archive(Path(os.fspath(dl_manager.download(ARCHIVE_URL))))

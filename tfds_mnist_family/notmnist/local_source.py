@@ -78,7 +78,7 @@ def find_local(resource: sources.Resource, dirs: Sequence[Path]) -> Source | Non
 
 def locate(dl_manager, resource: sources.Resource) -> Source:
     """A local copy if there is one, else a verified download via ``sources.fetch``."""
-    dirs = sources.local_dirs(sources._manual_dir_or_none(dl_manager), DATASET)  # noqa: SLF001
+    dirs = sources.local_dirs(sources.manual_dir_of(dl_manager), DATASET)
     local = find_local(resource, dirs)
     if local is not None:
         return local
