@@ -162,7 +162,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                  [str(e["label"]) for e in examples])
     print(f"  sample grid of the first 50 training digits: {Path(grid).resolve()}")
     print('  load it with: import tfds_mnist_family, tensorflow_datasets as tfds; '
-          f'tfds.load("infimnist/mnist", split="train", data_dir="{data_dir}")')
+          f'tfds.load("infimnist/mnist", split="train", data_dir="{Path(data_dir).resolve()}")')
     return 0 if ok else 1
 
 
