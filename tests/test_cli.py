@@ -29,6 +29,13 @@ def test_show_writes_png_grid(prepared_mnist_dir, tmp_path):
     assert image.size[0] > 5 * 56 and image.size[1] > 4 * 56
 
 
+def test_grid_captions_use_class_names(tmp_path):
+    import tensorflow_datasets as tfds
+
+    assert cli.label_names(tfds.builder("notmnist/small", data_dir=str(tmp_path))) == list("ABCDEFGHIJ")
+    assert cli.label_names(tfds.builder("infimnist/mnist", data_dir=str(tmp_path)))[:3] == ["0", "1", "2"]
+
+
 def test_export_csv_is_mnist_in_csv(prepared_mnist_dir, tmp_path, shared_mnist_dir):
     out = tmp_path / "test.csv"
     assert cli.main(["export", "infimnist/mnist", "--data_dir", prepared_mnist_dir, "--split", "test",

@@ -70,9 +70,12 @@ def _take_numpy(builder, split: str, n: int | None):
     return tfds.as_numpy(ds)
 
 
-def _label_names(builder) -> list[str] | None:
-    label = builder.info.features.get("label") if hasattr(builder.info.features, "get") else None
-    return list(label.names) if label is not None and hasattr(label, "names") else None
+def label_names(builder) -> list[str] | None:
+    """The class names of the builder's ``label`` feature, if it is a ClassLabel."""
+    tfds = _tfds()
+    features = builder.info.features
+    label = features["label"] if "label" in features.keys() else None
+    return list(label.names) if isinstance(label, tfds.features.ClassLabel) else None
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -84,7 +87,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     examples = list(_take_numpy(builder, args.split, args.n))
     if not examples:
         raise SystemExit(f"error: split {args.split!r} of {args.name} is empty")
-    names = _label_names(builder)
+    names = label_names(builder)
     images = np.stack([e["image"] for e in examples])
     captions = [names[e["label"]] if names else str(e["label"]) for e in examples]
     path = sample_grid.save_grid(args.out, images, captions, columns=args.columns)
