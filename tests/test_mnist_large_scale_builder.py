@@ -105,6 +105,21 @@ def test_official_files_in_manual_dir_are_read_exactly(tmp_path):
     assert got == sorted((int(l), i.tobytes()) for i, l in zip(images, labels))
 
 
+def test_official_file_in_local_mirror_dir_is_read(tmp_path, monkeypatch):
+    from tfds_mnist_family.core import sources
+
+    mirror = tmp_path / "mirror" / "mnist_large_scale"
+    mirror.mkdir(parents=True)
+    split = _random_official_split(np.random.default_rng(11), 4)
+    official_h5.write_file(mirror / official_h5.test_file_name("0p707"), {"test": split},
+                           dummy_splits=True)
+    monkeypatch.setenv(sources.MIRROR_ENV_VAR, str(tmp_path / "mirror"))
+    builder = _build("scte0p707", tmp_path / "data", max_examples=None)
+    got = sorted((int(e["label"]), e["image"].tobytes())
+                 for e in tfds.as_numpy(builder.as_dataset(split="test")))
+    assert got == sorted((int(l), i.tobytes()) for i, l in zip(*split))
+
+
 def test_range_official_file_has_unknown_scale(tmp_path):
     rng = np.random.default_rng(3)
     manual = tmp_path / "manual"

@@ -11,7 +11,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
-from tfds_mnist_family.core import mnist_files
+from tfds_mnist_family.core import mnist_files, sources
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
@@ -158,12 +158,8 @@ def _scales_for(config: MnistLargeScaleConfig, indices: np.ndarray) -> np.ndarra
 
 
 def _find_official_file(dl_manager: tfds.download.DownloadManager, name: str) -> Path | None:
-    """The official file ``name`` in manual_dir (or a sub-folder mnist_large_scale/), if present."""
-    try:
-        manual_dir = Path(dl_manager.manual_dir)
-    except AssertionError:  # manual_dir not given, missing or empty: generate instead.
-        return None
-    for candidate in (manual_dir / name, manual_dir / "mnist_large_scale" / name):
-        if candidate.is_file():
-            return candidate
+    """The official file ``name`` where every builder looks for local files, if present."""
+    for directory in sources.local_dirs(sources.manual_dir_of(dl_manager), "mnist_large_scale"):
+        if (directory / name).is_file():
+            return directory / name
     return None
