@@ -162,7 +162,7 @@ def fetch(dl_manager, dataset: str, resources: Sequence[Resource],
         if local is not None:
             found[resource.filename] = local
             continue
-        path = _download_first_mirror(dl_manager, resource, failures)
+        path = download_first_mirror(dl_manager, resource, failures)
         if path is None:
             missing.append(resource)
         else:
@@ -172,7 +172,8 @@ def fetch(dl_manager, dataset: str, resources: Sequence[Resource],
     return found
 
 
-def _download_first_mirror(dl_manager, resource: Resource, failures: list[str]) -> Path | None:
+def download_first_mirror(dl_manager, resource: Resource, failures: list[str]) -> Path | None:
+    """Downloads ``resource`` from its first working mirror; appends each failure as "url: why"."""
     for url in resource.urls:
         reason = _host_reachable(url)
         if reason is None:

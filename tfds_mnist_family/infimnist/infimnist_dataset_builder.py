@@ -45,9 +45,9 @@ class IndexRange:
     last: int
 
     def __post_init__(self) -> None:
-        if self.first < 0 or self.last < self.first:
-            raise ValueError(f"invalid index range {self.first}..{self.last}: need "
-                             "0 <= first <= last")
+        if not 0 <= self.first <= self.last < ops.MAX_INDEX:
+            raise ValueError(f"invalid InfiMNIST index range {self.first}..{self.last}: need "
+                             "0 <= first <= last < 2**62")
 
     def __len__(self) -> int:
         return self.last - self.first + 1
@@ -89,11 +89,9 @@ class InfimnistConfig(tfds.core.BuilderConfig):
         if first is not None:
             if self.splits:
                 raise ValueError("InfimnistConfig: give either first/last or splits, not both")
-            _check_range(first, last)
             self.splits = {"train": IndexRange(first, last)}
             if not self.name:
-                suffix = "" if self.source == "archive" else f"_{self.source}"
-                self.name = f"range_{first}_{last}{suffix}"
+                self.name = _range_name(first, last, self.source)
             if self.version is None:
                 self.version = "1.0.0"
             if self.description is None:
@@ -105,15 +103,13 @@ class InfimnistConfig(tfds.core.BuilderConfig):
             raise ValueError(f"InfimnistConfig.source must be one of {SOURCES}, got "
                              f"{self.source!r}")
         for split, index_range in self.splits.items():
-            _check_range(index_range.first, index_range.last)
             if self.source == "mnist" and index_range.last >= END_OF_MNIST:
                 raise ValueError(f"split {split}: source 'mnist' covers indices < 70000 only")
 
 
-def _check_range(first: int, last: int) -> None:
-    if not 0 <= first <= last < 2**62:
-        raise ValueError(f"invalid InfiMNIST index range {first}..{last}: need "
-                         "0 <= first <= last < 2**62")
+def _range_name(first: int, last: int, source: str) -> str:
+    suffix = "" if source == "archive" else f"_{source}"
+    return f"range_{first}_{last}{suffix}"
 
 
 def range_config(first: int, last: int, source: str = "archive", name: str | None = None,
@@ -123,9 +119,8 @@ def range_config(first: int, last: int, source: str = "archive", name: str | Non
     splits = {"train": IndexRange(first, last)}
     if test is not None:
         splits["test"] = IndexRange(*test)
-    suffix = "" if source == "archive" else f"_{source}"
     return InfimnistConfig(
-        name=name or f"range_{first}_{last}{suffix}", version="1.0.0", splits=splits,
+        name=name or _range_name(first, last, source), version="1.0.0", splits=splits,
         source=source, data_path=None if data_path is None else os.fspath(data_path),
         description=f"InfiMNIST indices {first}..{last} ({source} inputs).")
 
@@ -304,19 +299,15 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             data_dir = inputs.resolve_data_dir(directory)
             if any((data_dir / name).exists() for name in (FIELDS_FILE, TANGENTS_FILE)):
                 return data_dir  # load_inputs lists any missing or wrong-sized file
-        reason = sources._host_reachable(ARCHIVE_URL)
-        if reason is None:
-            try:
-                return _verified_archive(Path(os.fspath(dl_manager.download(ARCHIVE_URL))))
-            except sources.ChecksumMismatchError:
-                raise
-            except Exception as e:  # noqa: BLE001 - reported with the instructions below
-                reason = f"{e.__class__.__name__}: {e}"
+        failures: list[str] = []
+        downloaded = sources.download_first_mirror(dl_manager, _ARCHIVE, failures)
+        if downloaded is not None:
+            return _verified_archive(downloaded)
         searched = ", ".join(str(d) for d in sources.local_dirs(manual_dir, "infimnist"))
         raise sources.DataSourceError(
             f"infimnist/{config.name}: the InfiMNIST data files were not found (searched: "
             f"{searched or 'no manual_dir or $TFDS_MNIST_FAMILY_DATA set'}) and "
-            f"{ARCHIVE_URL} could not be downloaded ({reason}).\n"
+            f"it could not be downloaded ({'; '.join(failures)}).\n"
             + self.MANUAL_DOWNLOAD_INSTRUCTIONS)
 
     def _generate_examples(self, mnist: mnist_files.MnistArrays, index_range: IndexRange):
@@ -333,10 +324,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                 yield index, {"image": png, "label": label, "index": index}
 
 
+# The archive's byte size is not published, so only its SHA-256 is checked.
+_ARCHIVE = sources.Resource(ARCHIVE_NAME, (ARCHIVE_URL,), None, ARCHIVE_SHA256)
+
+
 def _verified_archive(path: Path) -> Path:
-    """``path`` if its SHA-256 is the published one (its byte size is not published)."""
-    return sources.verify(path, sources.Resource(ARCHIVE_NAME, (ARCHIVE_URL,), None,
-                                                 ARCHIVE_SHA256))
+    """``path`` if its SHA-256 is the published one."""
+    return sources.verify(path, _ARCHIVE)
 
 
 @functools.lru_cache(maxsize=1)
