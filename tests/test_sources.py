@@ -25,6 +25,14 @@ class FakeDownloadManager:
         self.files = files or {}
         self.requested: list[str] = []
 
+    @property
+    def manual_dir(self):
+        # As TFDS: AssertionError when no manual_dir, or a missing or empty one.
+        if not self._manual_dir or not Path(self._manual_dir).is_dir() or \
+                not any(Path(self._manual_dir).iterdir()):
+            raise AssertionError("Manual directory does not exist or is empty")
+        return self._manual_dir
+
     def download(self, url):
         self.requested.append(url)
         if url in self.files:

@@ -186,8 +186,15 @@ def download_first_mirror(dl_manager, resource: Resource, failures: list[str]) -
 
 
 def manual_dir_of(dl_manager) -> Path | None:
-    """TFDS raises on ``dl_manager.manual_dir`` when it is unset or empty."""
+    """The manual_dir TFDS was given (or its default), even when it is missing or empty.
+
+    Reads the public ``manual_dir`` property first (TFDS's test harness mocks it).
+    TFDS raises there for a missing or empty directory (AssertionError), which is
+    still worth naming in a "searched:" message, and for builders without
+    MANUAL_DOWNLOAD_INSTRUCTIONS (ValueError).
+    """
     try:
-        return Path(os.fspath(dl_manager._manual_dir)) if dl_manager._manual_dir else None
-    except AttributeError:
-        return None
+        return Path(os.fspath(dl_manager.manual_dir))
+    except (AssertionError, ValueError):
+        configured = getattr(dl_manager, "_manual_dir", None)
+        return Path(os.fspath(configured)) if configured else None

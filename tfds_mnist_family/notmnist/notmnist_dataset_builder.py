@@ -54,6 +54,13 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             archive=LARGE, exclude_duplicates_of=SMALL),
     ]
     DEFAULT_CONFIG_NAME = "small"
+    MANUAL_DOWNLOAD_INSTRUCTIONS = """
+    Optional: without local files the archives are downloaded. To build offline, put
+    `notMNIST_small.tar.gz` / `notMNIST_large.tar.gz` (any re-pack is accepted and
+    recorded in the metadata), or the extracted `notMNIST_small/A..J/` folders, in the
+    manual_dir or in $TFDS_MNIST_FAMILY_DATA (optionally in a `notmnist/` sub-folder).
+    `large_dedup` needs both sets.
+    """
 
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
