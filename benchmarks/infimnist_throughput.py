@@ -6,7 +6,7 @@ Measures, for batch sizes 1k..32k of deformed indices (>= 70000):
   * ``xla``: ``ops.generate`` (fused gathers) under ``tf.function(jit_compile=True)``,
   * ``graph``: ``ops.generate`` (row gathers) under ``tf.function`` without XLA,
   * ``tf.data xla``: ``pipeline.infimnist_dataset`` (parallel map of the XLA function),
-  * ``numpy``: ``testing.numpy_generate``, a straightforward numpy implementation, the in-process
+  * ``numpy``: ``infimnist_golden.numpy_generate``, a straightforward numpy implementation, the in-process
     baseline that ratios are quoted against.
 Every implementation is first checked byte-exact on all 3229 golden vectors.
 Anchor (not runnable here): the reference C tool, ~400,000 images/s on one core
@@ -23,7 +23,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from tfds_mnist_family.infimnist import ops, pipeline, testing
+from tfds_mnist_family.testing import infimnist_golden
+from tfds_mnist_family.infimnist import ops, pipeline
 
 
 def rate(fn, batch: int, seconds: float) -> int:
@@ -52,13 +53,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--batch-sizes", default="1024,2048,4096,8192,16384,32768")
     args = parser.parse_args()
-    inputs = testing.golden_inputs()
-    tables = testing.numpy_tables()
+    inputs = infimnist_golden.golden_inputs()
+    tables = infimnist_golden.numpy_tables()
     xla = tf.function(lambda i: ops.generate(i, inputs, fused=True), jit_compile=True)
     graph = tf.function(lambda i: ops.generate(i, inputs, fused=False))
     impls = {"xla": lambda i: xla(tf.constant(i)), "graph": lambda i: graph(tf.constant(i)),
-             "numpy": lambda i: testing.numpy_generate(i, tables)}
-    indices, want, want_labels = testing.golden_vectors()
+             "numpy": lambda i: infimnist_golden.numpy_generate(i, tables)}
+    indices, want, want_labels = infimnist_golden.golden_vectors()
     for name, fn in impls.items():
         images, labels = fn(indices)
         images = images.numpy() if hasattr(images, "numpy") else images

@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfds_mnist_family.core.mnist_files import load_mnist  # noqa: E402
+from tfds_mnist_family.core.mnist import load_mnist  # noqa: E402
 from tfds_mnist_family.mnist_large_scale import ops, pipeline  # noqa: E402
 
 

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
 import tfds_mnist_family  # noqa: E402,F401
-from tfds_mnist_family.core import idx, mnist_files  # noqa: E402
+from tfds_mnist_family.core import idx, mnist  # noqa: E402
 
 
 def timed(fn) -> float:
@@ -39,12 +39,12 @@ def prepare(name: str, data_dir: str, manual_dir: str | None = None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist_dir", default=str(mnist_files.EMBEDDED_DIR),
+    parser.add_argument("--mnist_dir", default=str(mnist.EMBEDDED_DIR),
                         help="directory with the four MNIST .gz files (for TFDS's mnist)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    path = Path(args.mnist_dir) / mnist_files.TRAIN_IMAGES
+    path = Path(args.mnist_dir) / mnist.TRAIN_IMAGES
     reader = min(timed(lambda: idx.read_idx(path)) for _ in range(args.repeats))
     baseline = min(timed(lambda: np.frombuffer(gzip.open(path).read()[16:], np.uint8)
                          .reshape(-1, 28, 28)) for _ in range(args.repeats))

@@ -1,4 +1,15 @@
-"""Shared fixtures: the real data beside the checkout, and one prepared MNIST."""
+"""Shared fixtures: the embedded MNIST, optional real third-party data, one prepared MNIST.
+
+Everything the suite needs ships with the repository, except large third-party
+files (the real notMNIST_small archive, the QMNIST labels). Tests that need
+them read ``$TFDS_MNIST_FAMILY_DATA`` (the package's one local-data variable) and
+are skipped with one line naming the file when it is not set. CI sets it (to
+``../shared/data``), and with ``$CI`` set a missing file fails instead of skipping,
+so nothing is skipped silently there.
+
+The variable is removed from the environment for the tests themselves, so
+builders under test never pick up local files by accident.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +20,34 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("TFDS_MNIST_FAMILY_SHARED", REPO.parent / "shared"))
-SHARED_DATA = SHARED / "data"
+DATA_ENV_VAR = "TFDS_MNIST_FAMILY_DATA"
+_DATA_DIR = os.environ.pop(DATA_ENV_VAR, None)
 
 
-def shared_path(*parts: str) -> Path:
-    """A file under ../shared; CI always has it, so its absence is an error."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: the tests need ../shared beside the checkout "
-            "(or TFDS_MNIST_FAMILY_SHARED pointing at it)")
-    return path
+def real_data(*parts: str) -> Path:
+    """A third-party file under ``$TFDS_MNIST_FAMILY_DATA``; skips (fails on CI) without it."""
+    relative = Path(*parts)
+    if _DATA_DIR and (Path(_DATA_DIR) / relative).exists():
+        return Path(_DATA_DIR) / relative
+    where = f"{_DATA_DIR}/{relative}" if _DATA_DIR else f"$TFDS_MNIST_FAMILY_DATA/{relative}"
+    message = (f"needs {relative} (third-party data, not in the repository): set "
+               f"${DATA_ENV_VAR} to a folder holding it; looked for {where}")
+    if os.environ.get("CI"):
+        pytest.fail(message + " [CI must not skip data tests]", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The folder named by ``$TFDS_MNIST_FAMILY_DATA`` (for tests that pass it on)."""
+    return real_data(".").resolve()
 
 
 @pytest.fixture(scope="session")
 def shared_mnist_dir() -> Path:
-    return shared_path("data", "mnist")
+    """The four original MNIST .gz files (the package's embedded, checksum-identical copy)."""
+    from tfds_mnist_family.core import mnist
+    return mnist.EMBEDDED_DIR
 
 
 @pytest.fixture(scope="session")

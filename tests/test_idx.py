@@ -9,8 +9,8 @@ import struct
 import numpy as np
 import pytest
 
-from tfds_mnist_family.core import idx
-from conftest import shared_path
+from tfds_mnist_family.core import idx, mnist
+from conftest import real_data
 
 ALL_DTYPES = [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64]
 
@@ -51,10 +51,10 @@ def test_streaming_chunks_cover_the_file_in_order(shared_mnist_dir):
 
 
 def test_qmnist_idx2_int32():
-    labels = idx.read_idx(shared_path("data", "qmnist", "qmnist-train-labels-idx2-int.gz"),
+    labels = idx.read_idx(real_data("qmnist", "qmnist-train-labels-idx2-int.gz"),
                           expected_shape=(60000, 8), expected_dtype=np.int32)
-    mnist = idx.read_idx(shared_path("data", "mnist", "train-labels-idx1-ubyte.gz"))
-    np.testing.assert_array_equal(labels[:, 0], mnist)
+    train_labels = idx.read_idx(mnist.EMBEDDED_DIR / "train-labels-idx1-ubyte.gz")
+    np.testing.assert_array_equal(labels[:, 0], train_labels)
 
 
 def test_raw_uncompressed_file(tmp_path, shared_mnist_dir):

@@ -8,10 +8,10 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import tfds_mnist_family  # noqa: F401  registers the builders
+from tfds_mnist_family.testing import infimnist_golden
 from tfds_mnist_family.core import sources
-from tfds_mnist_family.infimnist import ops, procedural, testing
-from tfds_mnist_family.infimnist.infimnist_dataset_builder import (
-    Builder, IndexRange, InfimnistConfig, range_config)
+from tfds_mnist_family.infimnist import ops, procedural
+from tfds_mnist_family.infimnist import Builder, IndexRange, InfimnistConfig
 
 
 def _offline(manual_dir=None, **kwargs) -> dict:
@@ -35,11 +35,11 @@ def test_tfds_load_default_config_train_slice_offline(tmp_path, monkeypatch):
     monkeypatch.delenv(sources.MIRROR_ENV_VAR, raising=False)
     data_dir = str(tmp_path / "tfds")
     tfds.builder("infimnist", data_dir=data_dir).download_and_prepare(
-        **_offline(testing.golden_data_dir(), max_examples_per_split=1500))
+        **_offline(infimnist_golden.golden_data_dir(), max_examples_per_split=1500))
     ds = tfds.load("infimnist", split="train[:1000]", data_dir=data_dir, download=False,
                    batch_size=-1)
     data = tfds.as_numpy(ds)
-    mnist, _, _ = testing.golden_numpy()
+    mnist, _, _ = infimnist_golden.golden_numpy()
     np.testing.assert_array_equal(data["index"], np.arange(10_000, 11_000))
     np.testing.assert_array_equal(data["image"][..., 0], mnist.train_images[:1000])
     np.testing.assert_array_equal(data["label"], mnist.train_labels[:1000])
@@ -50,9 +50,9 @@ def test_tfds_load_default_config_train_slice_offline(tmp_path, monkeypatch):
 
 
 def test_user_range_config_matches_golden_vectors(tmp_path):
-    indices, images, labels = testing.golden_vectors()
+    indices, images, labels = infimnist_golden.golden_vectors()
     first, last = 69_990, 71_009  # pristine, then deformed examples 70000..71009
-    config = InfimnistConfig(first=first, last=last, data_path=str(testing.golden_data_dir()))
+    config = InfimnistConfig(first=first, last=last, data_path=str(infimnist_golden.golden_data_dir()))
     assert config.name == "range_69990_71009"
     builder = tfds.builder("infimnist", config=config, data_dir=str(tmp_path))
     builder.download_and_prepare(**_offline())
@@ -68,17 +68,17 @@ def test_user_range_config_matches_golden_vectors(tmp_path):
 
 
 def test_procedural_config_is_mnist_below_70000_and_differs_above(tmp_path):
-    config = range_config(69_995, 70_004, source="procedural")
+    config = InfimnistConfig(first=69_995, last=70_004, source="procedural")
     builder = tfds.builder("infimnist", config=config, data_dir=str(tmp_path))
     builder.download_and_prepare(**_offline())
     data = tfds.as_numpy(builder.as_dataset(split="train", batch_size=-1))
-    mnist, _, _ = testing.golden_numpy()
+    mnist, _, _ = infimnist_golden.golden_numpy()
     np.testing.assert_array_equal(data["image"][:5, ..., 0], mnist.train_images[-5:])
     expected, expected_labels = ops.generate(tf.constant(np.arange(69_995, 70_005)),
                                              procedural.procedural_inputs())
     np.testing.assert_array_equal(data["image"][..., 0], expected.numpy())
     np.testing.assert_array_equal(data["label"], expected_labels.numpy())
-    golden, _ = ops.generate(tf.constant(np.arange(70_000, 70_005)), testing.golden_inputs())
+    golden, _ = ops.generate(tf.constant(np.arange(70_000, 70_005)), infimnist_golden.golden_inputs())
     assert (data["image"][5:, ..., 0] != golden.numpy()).any()
 
 
@@ -115,7 +115,7 @@ def test_bad_configs_raise_clear_errors(kwargs, match):
 def test_missing_archive_data_gives_instructions(tmp_path, monkeypatch):
     monkeypatch.delenv(sources.MIRROR_ENV_VAR, raising=False)
     monkeypatch.setattr(sources, "_host_reachable", lambda url: "no network (test)")
-    builder = tfds.builder("infimnist", config=range_config(70_000, 70_009),
+    builder = tfds.builder("infimnist", config=InfimnistConfig(first=70_000, last=70_009),
                            data_dir=str(tmp_path / "tfds"))
     (tmp_path / "manual").mkdir()
     with pytest.raises(sources.DataSourceError) as error:
@@ -130,7 +130,7 @@ def test_incomplete_data_dir_in_manual_dir_lists_problems(tmp_path, monkeypatch)
     manual = tmp_path / "manual"
     manual.mkdir()
     (manual / "fields_float_1522x28x28.bin").write_bytes(b"\0" * 8)
-    builder = tfds.builder("infimnist", config=range_config(70_000, 70_009),
+    builder = tfds.builder("infimnist", config=InfimnistConfig(first=70_000, last=70_009),
                            data_dir=str(tmp_path / "tfds"))
     with pytest.raises(FileNotFoundError, match="fields_float_1522x28x28.bin: 8 bytes"):
         builder.download_and_prepare(**_offline(manual))

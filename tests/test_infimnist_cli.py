@@ -7,8 +7,9 @@ import hashlib
 import numpy as np
 import pytest
 
+from tfds_mnist_family.testing import infimnist_golden
 from tfds_mnist_family.core import idx
-from tfds_mnist_family.infimnist import reference_cli, testing
+from tfds_mnist_family.infimnist import reference_cli
 
 EXTENSIONS = {"patterns": "pat", "labels": "lab", "svmlight": "svm", "vw": "vw",
               "arff": "arff", "display": "disp"}
@@ -22,7 +23,7 @@ DIGESTS_70000_70999 = {  # from the golden README
 
 @pytest.fixture(scope="module")
 def datadir() -> str:
-    return str(testing.golden_data_dir())
+    return str(infimnist_golden.golden_data_dir())
 
 
 def run(capsysbinary, *argv: str) -> tuple[int, bytes, bytes]:
@@ -37,7 +38,7 @@ def run(capsysbinary, *argv: str) -> tuple[int, bytes, bytes]:
 def test_format_files_70000_70004_byte_identical(capsysbinary, datadir, fmt, spelling):
     status, out, _ = run(capsysbinary, "-d", datadir, spelling, "70000", "70004")
     assert status == 0
-    assert out == (testing.GOLDEN_DIR / f"formats-70000-70004.{EXTENSIONS[fmt]}").read_bytes()
+    assert out == (infimnist_golden.GOLDEN_DIR / f"formats-70000-70004.{EXTENSIONS[fmt]}").read_bytes()
 
 
 @pytest.mark.parametrize("fmt", sorted(DIGESTS_70000_70999))
@@ -48,7 +49,7 @@ def test_1000_example_digests_match_golden_readme(capsysbinary, datadir, fmt):
 
 
 def test_indices_file_gives_golden_patterns_and_labels(capsysbinary, datadir, tmp_path):
-    indices, images, labels = testing.golden_vectors()
+    indices, images, labels = infimnist_golden.golden_vectors()
     pick = np.r_[0:50, 1000:1100, 3000:3229]
     listing = tmp_path / "indices.txt"
     listing.write_text("".join(f"{i}\n" for i in indices[pick]))
@@ -59,7 +60,7 @@ def test_indices_file_gives_golden_patterns_and_labels(capsysbinary, datadir, tm
 
 
 def test_single_pristine_example_default_last(capsysbinary, datadir):
-    mnist, _, _ = testing.golden_numpy()
+    mnist, _, _ = infimnist_golden.golden_numpy()
     status, out, _ = run(capsysbinary, "-d", datadir, "pat", "10003")
     assert status == 0 and out == idx.idx_bytes(mnist.train_images[3:4])
 

@@ -8,8 +8,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import tfds_mnist_family  # noqa: F401
-from tfds_mnist_family.infimnist import fast_writer, infimnist_dataset_builder, testing
-from tfds_mnist_family.infimnist.infimnist_dataset_builder import Builder, InfimnistConfig
+from tfds_mnist_family.testing import infimnist_golden
+from tfds_mnist_family.infimnist import Builder, InfimnistConfig, fast_writer
 
 
 def test_records_parse_like_tfds_serializer():
@@ -34,21 +34,16 @@ def test_png_batch_round_trips():
         np.testing.assert_array_equal(tf.io.decode_png(png).numpy()[..., 0], image)
 
 
-def test_shard_bounds_cover_range():
-    bounds = fast_writer.shard_bounds(10, 34, per_shard=10)
-    assert bounds == [(10, 19), (20, 29), (30, 34)]
-
-
 def _load(builder):
     return tfds.as_numpy(builder.as_dataset(split="train", batch_size=-1))
 
 
 def test_fast_and_generic_writers_give_identical_datasets(tmp_path, monkeypatch):
     monkeypatch.setattr(fast_writer, "EXAMPLES_PER_SHARD", 70)
-    config = InfimnistConfig(first=69_950, last=70_149, data_path=str(testing.golden_data_dir()))
+    config = InfimnistConfig(first=69_950, last=70_149, data_path=str(infimnist_golden.golden_data_dir()))
     loaded = {}
     for fast in (True, False):
-        monkeypatch.setattr(Builder, "FAST_WRITER", fast)
+        monkeypatch.setattr(Builder, "BATCH_WRITER", fast)
         builder = tfds.builder("infimnist", config=config, data_dir=str(tmp_path / str(fast)))
         builder.download_and_prepare()
         loaded[fast] = _load(builder)
@@ -65,7 +60,7 @@ def test_fast_and_generic_writers_give_identical_datasets(tmp_path, monkeypatch)
 
 
 def test_fast_writer_honours_max_examples_per_split(tmp_path):
-    config = infimnist_dataset_builder.range_config(70_000, 70_999, source="procedural")
+    config = InfimnistConfig(first=70_000, last=70_999, source="procedural")
     builder = tfds.builder("infimnist", config=config, data_dir=str(tmp_path))
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
         max_examples_per_split=25))

@@ -12,27 +12,29 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfds_mnist_family.core.gpu_readiness import ops_without_gpu_kernel, op_types
-from tfds_mnist_family.infimnist import inputs, ops, testing
+from tfds_mnist_family.testing import infimnist_golden
+from tfds_mnist_family.testing.gpu_readiness import ops_without_gpu_kernel, op_types
+from tfds_mnist_family.infimnist.indices import InvalidIndexError, check_indices
+from tfds_mnist_family.infimnist import inputs, ops
 
 
 @pytest.fixture(scope="module")
 def golden_inputs():
-    return testing.golden_inputs()
+    return infimnist_golden.golden_inputs()
 
 
 def test_rule_built_tangent_file_matches_golden_sha256():
-    _, _, tangents = testing.golden_numpy()
+    _, _, tangents = infimnist_golden.golden_numpy()
     assert tangents.shape == (60_000, 2, 784) and tangents.dtype == np.float32
     assert tangents.nbytes == inputs.TANGENTS_BYTES
-    expected = (testing.GOLDEN_DIR / "tangents.sha256").read_text().split()[0]
+    expected = (infimnist_golden.GOLDEN_DIR / "tangents.sha256").read_text().split()[0]
     assert hashlib.sha256(memoryview(np.ascontiguousarray(tangents).view(np.uint8))).hexdigest() == expected
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "rows"])
 @pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
 def test_all_golden_vectors_byte_identical(golden_inputs, fused, jit):
-    indices, expected_images, expected_labels = testing.golden_vectors()
+    indices, expected_images, expected_labels = infimnist_golden.golden_vectors()
     assert len(indices) == 3229
     fn = tf.function(lambda i: ops.generate(i, golden_inputs, fused=fused), jit_compile=jit)
     images, labels = fn(tf.constant(indices))
@@ -44,7 +46,7 @@ def test_all_golden_vectors_byte_identical(golden_inputs, fused, jit):
 
 
 def test_eager_batch_generator_pads_last_batch(golden_inputs):
-    indices, expected_images, expected_labels = testing.golden_vectors()
+    indices, expected_images, expected_labels = infimnist_golden.golden_vectors()
     generator = ops.BatchGenerator(golden_inputs, batch_size=1000, jit_compile=False)
     images, labels = generator(indices[:2500])
     np.testing.assert_array_equal(images, expected_images[:2500])
@@ -52,7 +54,7 @@ def test_eager_batch_generator_pads_last_batch(golden_inputs):
 
 
 def test_pristine_indices_are_mnist(golden_inputs):
-    mnist, _, _ = testing.golden_numpy()
+    mnist, _, _ = infimnist_golden.golden_numpy()
     images, labels = ops.generate(tf.constant([0, 9999, 10000, 69999], tf.int64), golden_inputs)
     np.testing.assert_array_equal(images.numpy(), np.stack([
         mnist.test_images[0], mnist.test_images[9999], mnist.train_images[0],
@@ -92,17 +94,17 @@ def test_translation_tables_reproduce_reference_quirks():
 
 def test_invalid_indices_raise_clear_errors(golden_inputs):
     for bad in ([-1], [0, 2**62], [2**63 - 1]):
-        with pytest.raises(ops.InvalidIndexError, match=r"0 <= i < 2\*\*62"):
-            ops.check_indices(bad)
-        with pytest.raises(ops.InvalidIndexError):
+        with pytest.raises(InvalidIndexError, match=r"0 <= i < 2\*\*62"):
+            check_indices(bad)
+        with pytest.raises(InvalidIndexError):
             ops.generate(tf.constant(bad, tf.int64), golden_inputs, validate=True)
     graph_fn = tf.function(lambda i: ops.generate(i, golden_inputs, validate=True))
     with pytest.raises(tf.errors.InvalidArgumentError, match="negative or >= 2"):
         graph_fn(tf.constant([70_000, -5], tf.int64))
     with pytest.raises(tf.errors.InvalidArgumentError, match=r">= 2\*\*62"):
         graph_fn(tf.constant([2**62], tf.int64))
-    with pytest.raises(ops.InvalidIndexError, match="integers"):
-        ops.check_indices([1.5])
+    with pytest.raises(InvalidIndexError, match="integers"):
+        check_indices([1.5])
 
 
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "rows"])
@@ -125,14 +127,14 @@ def test_inputs_can_be_placed_on_a_device(golden_inputs):
 # --- inputs.py --------------------------------------------------------------------------------
 
 def test_data_dir_and_archive_load_identically(tmp_path):
-    data_dir = testing.golden_data_dir()
+    data_dir = infimnist_golden.golden_data_dir()
     loaded = inputs.load_inputs(data_dir.parent)  # finds the data/ sub-folder
     archive = tmp_path / "infimnist.tar"
     with tarfile.open(archive, "w") as tar:
         tar.add(data_dir, arcname="infimnist/data")
     from_archive = inputs.load_inputs(archive)
     indices = tf.constant([5, 70_000, 123_456_789], tf.int64)
-    want, want_labels = ops.generate(indices, testing.golden_inputs())
+    want, want_labels = ops.generate(indices, infimnist_golden.golden_inputs())
     for source in (loaded, from_archive):
         images, labels = ops.generate(indices, source)
         np.testing.assert_array_equal(images.numpy(), want.numpy())
@@ -140,7 +142,7 @@ def test_data_dir_and_archive_load_identically(tmp_path):
 
 
 def test_missing_and_wrong_sized_files_are_all_listed(tmp_path):
-    data_dir = testing.golden_data_dir()
+    data_dir = infimnist_golden.golden_data_dir()
     for name in ("t10k-images-idx3-ubyte.gz", "train-images-idx3-ubyte.gz",
                  "train-labels-idx1-ubyte.gz"):
         (tmp_path / name).write_bytes((data_dir / name).read_bytes())
@@ -177,7 +179,7 @@ def peak(): return int([l for l in open('/proc/self/status') if l.startswith('Vm
 def rss(): return int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]) * 1024
 base = rss()
 open('/proc/self/clear_refs', 'w').write('5')  # reset VmHWM to current RSS
-loaded = inputs.load_inputs({str(testing.golden_data_dir())!r})
+loaded = inputs.load_inputs({str(infimnist_golden.golden_data_dir())!r})
 print(peak() - base, rss() - base)
 """
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -190,8 +192,8 @@ print(peak() - base, rss() - base)
 
 
 def test_numpy_oracle_matches_golden_vectors():
-    indices, images, labels = testing.golden_vectors()
-    got_images, got_labels = testing.numpy_generate(indices, testing.numpy_tables())
+    indices, images, labels = infimnist_golden.golden_vectors()
+    got_images, got_labels = infimnist_golden.numpy_generate(indices, infimnist_golden.numpy_tables())
     np.testing.assert_array_equal(got_images, images)
     np.testing.assert_array_equal(got_labels, labels)
 
@@ -205,10 +207,10 @@ ROUNDING_TRAPS = [7236484, 7243658, 7251344, 7268916, 7276814, 7332913, 7342180,
 @pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
 def test_matches_numpy_oracle_on_rounding_traps_and_a_100k_range(golden_inputs, fused, jit):
     fn = tf.function(lambda i: ops.generate(i, golden_inputs, fused=fused), jit_compile=jit)
-    tables = testing.numpy_tables()
+    tables = infimnist_golden.numpy_tables()
     for indices in (np.array(ROUNDING_TRAPS, np.int64),
                     np.arange(7_200_000, 7_300_000, dtype=np.int64)):
-        want, _ = testing.numpy_generate(indices, tables)
+        want, _ = infimnist_golden.numpy_generate(indices, tables)
         got = fn(tf.constant(indices))[0].numpy()
         wrong = indices[(got != want).any(axis=(1, 2))]
         assert wrong.size == 0, f"{wrong.size} images differ, e.g. {wrong[:5].tolist()}"

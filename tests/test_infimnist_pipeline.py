@@ -6,13 +6,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfds_mnist_family.core.gpu_readiness import ops_without_gpu_kernel
-from tfds_mnist_family.infimnist import ops, pipeline, testing
+from tfds_mnist_family.testing import infimnist_golden
+from tfds_mnist_family.testing.gpu_readiness import ops_without_gpu_kernel
+from tfds_mnist_family.infimnist.indices import InvalidIndexError, check_indices
+from tfds_mnist_family.infimnist import ops, pipeline
 
 
 @pytest.fixture(scope="module")
 def golden():
-    return testing.golden_inputs(), testing.golden_vectors()
+    return infimnist_golden.golden_inputs(), infimnist_golden.golden_vectors()
 
 
 def _golden_subset(vectors, first, last):
@@ -65,9 +67,9 @@ def test_normalized_endless_dataset_feeds_model_fit(golden):
 
 def test_bad_ranges_are_rejected_in_python(golden):
     inputs, _ = golden
-    with pytest.raises(ops.InvalidIndexError):
+    with pytest.raises(InvalidIndexError):
         pipeline.infimnist_dataset(inputs, -1, 10)
-    with pytest.raises(ops.InvalidIndexError):
+    with pytest.raises(InvalidIndexError):
         pipeline.infimnist_dataset(inputs, 0, 2**62)
     with pytest.raises(ValueError, match="must be >= first"):
         pipeline.index_batches(10, 5)

@@ -10,7 +10,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 import tfds_mnist_family  # noqa: F401
-from tfds_mnist_family.cli import PUBLISHED_CLASS_COUNTS
+from tfds_mnist_family.core.mnist import PUBLISHED_CLASS_COUNTS
 from tfds_mnist_family.core import idx, sources
 
 
@@ -25,7 +25,7 @@ def test_splits_sizes_and_published_class_counts(prepared_mnist_dir):
         "train": 60_000, "validation": 10_000, "test": 10_000}
     for split in ("train", "test"):
         labels = _load_numpy(split, prepared_mnist_dir)["label"]
-        assert np.bincount(labels, minlength=10).tolist() == PUBLISHED_CLASS_COUNTS[split]
+        assert np.bincount(labels, minlength=10).tolist() == list(PUBLISHED_CLASS_COUNTS[split])
 
 
 def test_images_labels_and_indices_are_mnist(prepared_mnist_dir, shared_mnist_dir):
@@ -101,26 +101,25 @@ def test_failure_during_generation_leaves_nothing_loadable(tmp_path, monkeypatch
 
 
 def test_missing_file_error_lists_what_to_place(tmp_path, monkeypatch):
-    from tfds_mnist_family.core import mnist_files
-    from tfds_mnist_family.infimnist import infimnist_dataset_builder as module
+    from tfds_mnist_family.core import mnist
 
     # No embedded copy and no network: point the embedded dir and every mirror nowhere.
-    monkeypatch.setattr(mnist_files, "EMBEDDED_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(mnist, "EMBEDDED_DIR", tmp_path / "nothing")
     real_load = sources.load_resources
-    monkeypatch.setattr(module.sources, "load_resources", lambda path: {
+    monkeypatch.setattr(sources, "load_resources", lambda path: {
         name: sources.Resource(r.filename, ("http://127.0.0.1:9/" + name,), r.size, r.sha256)
         for name, r in real_load(path).items()})
     with pytest.raises(sources.DataSourceError) as excinfo:
         _prepare(str(tmp_path / "data"), manual_dir=str(tmp_path / "manual"))
-    for name in mnist_files.FILENAMES:
+    for name in mnist.FILENAMES:
         assert name in str(excinfo.value)
     _assert_not_prepared(str(tmp_path / "data"))
 
 
 def test_uncompressed_idx_files_are_accepted(tmp_path, shared_mnist_dir):
-    from tfds_mnist_family.core import mnist_files
+    from tfds_mnist_family.core import mnist
 
     for path in shared_mnist_dir.glob("*.gz"):
         (tmp_path / path.name.removesuffix(".gz")).write_bytes(gzip.open(path).read())
-    arrays = mnist_files.load_mnist(tmp_path)
+    arrays = mnist.load_mnist(tmp_path)
     assert arrays.train_images.shape == (60_000, 28, 28) and arrays.test_labels.shape == (10_000,)

@@ -7,7 +7,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 import tfds_mnist_family  # noqa: F401 - registers the builders
-from tfds_mnist_family.core.mnist_files import load_mnist
+from tfds_mnist_family.core.mnist import load_mnist
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 OFFICIAL_TEST_TAGS = ["0p500", "0p595", "0p707", "0p841", "1p000", "1p189", "1p414", "1p682",

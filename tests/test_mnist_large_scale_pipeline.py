@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfds_mnist_family.core.gpu_readiness import ops_without_gpu_kernel
-from tfds_mnist_family.core.mnist_files import load_mnist
+from tfds_mnist_family.testing.gpu_readiness import ops_without_gpu_kernel
+from tfds_mnist_family.core.mnist import load_mnist
 from tfds_mnist_family.mnist_large_scale import ops, pipeline
 
 

@@ -10,11 +10,11 @@ import tensorflow_datasets as tfds
 
 import tfds_mnist_family  # noqa: F401  (registers notmnist)
 from tfds_mnist_family.core.sources import MIRROR_ENV_VAR
-from tfds_mnist_family.notmnist import fake_archive
+from tfds_mnist_family.testing import fake_notmnist
 
 ROOT = "notMNIST_small"
-GOOD = fake_archive.good_members(ROOT, fake_archive.fake_fonts(fake_archive.SMALL_FONTS))
-BAD = fake_archive.bad_members(ROOT)
+GOOD = fake_notmnist.good_members(ROOT, fake_notmnist.fake_fonts(fake_notmnist.SMALL_FONTS))
+BAD = fake_notmnist.bad_members(ROOT)
 EXPECTED_REASON = {  # substring of the recorded reason, per bad file's font
     "Empty.ttf": "empty file", "Corrupt.ttf": "cannot decode", "Truncated.ttf": "cannot decode",
     "NotAnImage.ttf": "cannot decode", "Jpeg.ttf": "not a PNG", "WrongSize.ttf": "wrong size",
@@ -25,7 +25,7 @@ EXPECTED_REASON = {  # substring of the recorded reason, per bad file's font
 def _reason_key(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     for font in EXPECTED_REASON:
-        if name == fake_archive.font_filename(font):
+        if name == fake_notmnist.font_filename(font):
             return font
     return "outside"
 
@@ -43,7 +43,7 @@ def _no_mirror_env(monkeypatch):
 
 
 def test_archive_with_bad_files_prepares_and_reports_each(tmp_path, caplog):
-    fake_archive.write_archive(tmp_path / "notMNIST_small.tar.gz", GOOD + list(BAD.items()))
+    fake_notmnist.write_archive(tmp_path / "notMNIST_small.tar.gz", GOOD + list(BAD.items()))
     with caplog.at_level(logging.WARNING):
         builder = _prepare(tmp_path, tmp_path / "data")
     assert builder.info.splits["train"].num_examples == len(GOOD)
@@ -61,7 +61,7 @@ def test_archive_with_bad_files_prepares_and_reports_each(tmp_path, caplog):
 
 
 def test_extracted_folder_tree_gives_the_same_dataset(tmp_path):
-    archive = fake_archive.write_archive(tmp_path / "a.tar.gz", GOOD + list(BAD.items()))
+    archive = fake_notmnist.write_archive(tmp_path / "a.tar.gz", GOOD + list(BAD.items()))
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path / "manual", filter="data")
     builder = _prepare(tmp_path / "manual", tmp_path / "data")

@@ -1,14 +1,13 @@
 """notmnist/small prepared offline from the real (re-packed) archive, plus the --quick benchmark.
 
-Needs ``notmnist/notMNIST_small.tar.gz`` under ``$NOTMNIST_SHARED_DATA`` (default
-``/work/shared/data``); a missing file FAILS with instructions rather than skipping.
+Needs ``notmnist/notMNIST_small.tar.gz`` under ``$TFDS_MNIST_FAMILY_DATA`` (see
+``conftest.real_data``: skipped without it, a failure on CI).
 """
 
 from __future__ import annotations
 
 import collections
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -19,7 +18,8 @@ import tensorflow_datasets as tfds
 import tfds_mnist_family  # noqa: F401  (registers notmnist)
 from tfds_mnist_family.notmnist import notmnist_dataset_builder as nb
 
-SHARED = Path(os.environ.get("NOTMNIST_SHARED_DATA", "/work/shared/data"))
+from conftest import real_data
+
 EMPTY_PNGS = [
     "notMNIST_small/A/RGVtb2NyYXRpY2FCb2xkT2xkc3R5bGUgQm9sZC50dGY=.png",
     "notMNIST_small/F/Q3Jvc3NvdmVyIEJvbGRPYmxpcXVlLnR0Zg==.png",
@@ -30,13 +30,10 @@ BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "notmnist_blog.
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> str:
-    archive = SHARED / "notmnist" / "notMNIST_small.tar.gz"
-    if not archive.is_file():
-        pytest.fail(f"{archive} is missing: put notMNIST_small.tar.gz there or point "
-                    "$NOTMNIST_SHARED_DATA at a folder holding notmnist/notMNIST_small.tar.gz")
+    manual = real_data("notmnist", "notMNIST_small.tar.gz").parent
     directory = str(tmp_path_factory.mktemp("tfds"))
     tfds.builder("notmnist/small", data_dir=directory).download_and_prepare(
-        download_config=tfds.download.DownloadConfig(manual_dir=str(SHARED)))
+        download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
     return directory
 
 
@@ -94,7 +91,7 @@ def test_blog_benchmark_quick_mode_runs_end_to_end(data_dir, tmp_path):
     sys.modules[spec.name] = blog  # dataclasses look their module up there
     spec.loader.exec_module(blog)
     result = blog.main(["--quick", "--protocol", "proxy", "--data_dir", data_dir,
-                        "--manual_dir", str(SHARED), "--json", str(tmp_path / "r.json")])
+                        "--manual_dir", str(real_data("notmnist", "notMNIST_small.tar.gz").parent), "--json", str(tmp_path / "r.json")])
     assert result["protocol"] == "proxy"
     assert set(result["summary"]) == {"logreg", "mlp1024", "mlp_deep", "cnn"}
     for run in result["runs"]:

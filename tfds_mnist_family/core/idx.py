@@ -76,7 +76,7 @@ class IdxReader:
     Use as a context manager::
 
         with IdxReader(path) as reader:
-            for chunk in reader.iter_chunks(10_000):
+            for chunk in reader.iter_chunks():
                 ...
 
     ``expected_shape`` (``None`` entries are wildcards) and ``expected_dtype`` are
@@ -190,7 +190,7 @@ class IdxReader:
                 f"more data than the header's shape {self.header.shape} declares; "
                 "the header count is wrong or two files were concatenated")
 
-    def iter_chunks(self, chunk_records: int = 10_000) -> Iterator[np.ndarray]:
+    def iter_chunks(self, chunk_records: int = 8192) -> Iterator[np.ndarray]:
         """Yields consecutive arrays of at most ``chunk_records`` records."""
         while self._records_read < self.num_records:
             yield self.read_records(chunk_records)

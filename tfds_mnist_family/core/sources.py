@@ -1,17 +1,21 @@
-"""Where data files come from: local copies first, then mirrors in order.
+"""The one data locator: where every builder and the reference CLI find their input files.
 
-Every builder asks for files by name. ``fetch`` looks in, in order,
+``Locator.locate`` looks for a dataset's file, in this order,
 
-1. TFDS's ``manual_dir`` (``tfds.download.DownloadConfig(manual_dir=...)``),
-2. the directory named by the environment variable ``TFDS_MNIST_FAMILY_DATA``
-   (a local mirror; files may sit directly in it or in a sub-folder named after
-   the dataset),
-3. each download URL, in the order of ``checksums/<dataset>.tsv``.
+1. an explicit path (a config's ``data_path``, the CLI's ``-d``),
+2. TFDS's ``manual_dir`` (``tfds.download.DownloadConfig(manual_dir=...)``),
+3. ``$TFDS_MNIST_FAMILY_DATA`` (a local mirror), each of 2-3 also with a sub-folder
+   named after the dataset,
+4. data shipped inside the package,
+5. each download URL, in the order of ``checksums/<dataset>.tsv``,
 
-Local files are checked against the same size and SHA-256 that TFDS checks for
-downloads, so a wrong local copy fails as loudly as a wrong download. When no
-source works, the error lists every URL tried with its failure and says exactly
-where to put which file.
+and returns the first copy its ``Forms`` accept. ``Forms`` is the per-dataset
+hook: by default a directory must hold the exact file, verified against the
+same size and SHA-256 TFDS checks for downloads; a dataset that also accepts
+other forms (an extracted folder, a data directory, a re-packed archive)
+overrides ``in_directory`` / ``file``. Downloads are always verified strictly.
+When nothing works the one error lists every place and URL tried and says
+exactly which file to put where.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import hashlib
 import os
 import socket
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 MIRROR_ENV_VAR = "TFDS_MNIST_FAMILY_DATA"
@@ -42,9 +46,28 @@ class Resource:
     """One data file, known by its file name, with its mirrors and checksum."""
 
     filename: str
-    urls: tuple[str, ...]
-    size: int | None
-    sha256: str | None
+    urls: tuple[str, ...] = ()
+    size: int | None = None
+    sha256: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """A usable copy of a resource: where it is and what it is.
+
+    ``kind``: "file" (the named file), or a dataset's other form ("folder",
+    "data_dir", ...). ``verified``: its bytes match the published checksum.
+    """
+
+    path: Path
+    kind: str = "file"
+    sha256: str | None = None
+    verified: bool = True
+
+    def metadata(self) -> dict[str, object]:
+        """What the prepared dataset records about its source."""
+        return {"kind": self.kind, "name": self.path.name, "sha256": self.sha256,
+                "matches_published_checksum": self.verified}
 
 
 def load_resources(checksums_tsv: str | os.PathLike) -> dict[str, Resource]:
@@ -79,39 +102,139 @@ def sha256_of(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def verify(path: Path, resource: Resource) -> Path:
-    """Returns ``path`` if its size and SHA-256 match ``resource``; raises otherwise."""
+def verify(path: Path, resource: Resource) -> Found:
+    """``path`` as a verified copy of ``resource``; raises if its size or SHA-256 differ."""
     size = path.stat().st_size
     if resource.size is not None and size != resource.size:
         raise ChecksumMismatchError(
             f"{path}: size {size} bytes, but {resource.filename} must be {resource.size} "
             "bytes. The file is truncated or a different file; replace it with a fresh copy.")
-    if resource.sha256 is not None:
-        actual = sha256_of(path)
-        if actual != resource.sha256:
-            raise ChecksumMismatchError(
-                f"{path}: SHA-256 {actual}, but {resource.filename} must have "
-                f"{resource.sha256}. The file is corrupt or a different version; "
-                "replace it with a fresh copy.")
-    return path
+    actual = sha256_of(path) if resource.sha256 is not None else None
+    if actual is not None and actual != resource.sha256:
+        raise ChecksumMismatchError(
+            f"{path}: SHA-256 {actual}, but {resource.filename} must have "
+            f"{resource.sha256}. The file is corrupt or a different version; "
+            "replace it with a fresh copy.")
+    return Found(path, "file", actual, resource.sha256 is not None)
 
 
-def local_dirs(manual_dir: str | os.PathLike | None, dataset: str) -> list[Path]:
+class Forms:
+    """The forms a dataset's data may take in a directory (the per-dataset hook).
+
+    Default: exactly the named file, verified against its published checksum.
+    """
+
+    def in_directory(self, directory: Path, resource: Resource) -> Found | None:
+        """A usable copy of ``resource`` in ``directory``, or None; raises for a bad copy."""
+        candidate = directory / resource.filename
+        return self.file(candidate, resource) if candidate.is_file() else None
+
+    def file(self, path: Path, resource: Resource) -> Found:
+        """``path`` (a local file) checked as a copy of ``resource``."""
+        return verify(path, resource)
+
+    def explicit(self, path: Path, resource: Resource) -> Found:
+        """A path the user named for ``resource``: the file itself, or a directory holding it."""
+        if path.is_file():
+            return self.file(path, resource)
+        found = self.in_directory(path, resource) if path.is_dir() else None
+        if found is None:
+            raise DataSourceError(
+                f"{path}: {'no such file or directory' if not path.exists() else 'does not hold'}"
+                f" {self.describe(resource)}. Fix the path you gave for it.")
+        return found
+
+    def describe(self, resource: Resource) -> str:
+        """How a user provides ``resource`` (for the error message)."""
+        checksum = f" (sha256 {resource.sha256})" if resource.sha256 else ""
+        return f"{resource.filename}{checksum}"
+
+
+def search_dirs(dataset: str, manual_dir: str | os.PathLike | None,
+                package_dir: str | os.PathLike | None = None) -> list[Path]:
     """The local directories searched, in order."""
     dirs: list[Path] = []
     for base in (manual_dir, os.environ.get(MIRROR_ENV_VAR)):
         if base:
             dirs += [Path(base), Path(base) / dataset]
+    if package_dir is not None:
+        dirs.append(Path(package_dir))
     return dirs
 
 
-def find_local(resource: Resource, dirs: Iterable[Path]) -> Path | None:
-    """The first verified local copy of ``resource``; a bad copy raises."""
-    for directory in dirs:
-        candidate = directory / resource.filename
-        if candidate.is_file():
-            return verify(candidate, resource)
-    return None
+@dataclasses.dataclass
+class Locator:
+    """Finds the files of one dataset (see the module docstring for the order).
+
+    ``manual_dir``: TFDS's manual_dir (``manual_dir_of(dl_manager)``) or the CLI's
+    data directory; ``dl_manager``: the TFDS DownloadManager for downloads (None:
+    local only); ``explicit``: a path the user named, searched first and alone
+    when given; ``package_dir``: data shipped with the package.
+    """
+
+    dataset: str
+    forms: Forms = dataclasses.field(default_factory=Forms)
+    manual_dir: Path | None = None
+    dl_manager: object | None = None
+    explicit: Path | None = None
+    package_dir: Path | None = None
+
+    @classmethod
+    def for_builder(cls, dl_manager, dataset: str, forms: Forms | None = None,
+                    explicit: str | os.PathLike | None = None,
+                    package_dir: str | os.PathLike | None = None) -> "Locator":
+        return cls(dataset, forms or Forms(), manual_dir_of(dl_manager), dl_manager,
+                   None if explicit is None else Path(explicit),
+                   None if package_dir is None else Path(package_dir))
+
+    @property
+    def dirs(self) -> list[Path]:
+        return search_dirs(self.dataset, self.manual_dir, self.package_dir)
+
+    def find_local(self, resource: Resource) -> Found | None:
+        """The first local copy the forms accept (the explicit path alone if given)."""
+        if self.explicit is not None:
+            return self.forms.explicit(self.explicit, resource)
+        for directory in self.dirs:
+            found = self.forms.in_directory(directory, resource)
+            if found is not None:
+                return found
+        return None
+
+    def locate_all(self, resources: Sequence[Resource]) -> dict[str, Found]:
+        """``{filename: Found}`` for every resource, or one error naming all missing ones."""
+        found: dict[str, Found] = {}
+        missing: list[Resource] = []
+        failures: list[str] = []
+        for resource in resources:
+            copy = self.find_local(resource)
+            if copy is None and self.dl_manager is not None:
+                path = download_first_mirror(self.dl_manager, resource, failures)
+                copy = None if path is None else verify(path, resource)
+            if copy is None:
+                missing.append(resource)
+            else:
+                found[resource.filename] = copy
+        if missing:
+            raise DataSourceError(self.missing_message(missing, failures))
+        return found
+
+    def locate(self, resource: Resource) -> Found:
+        return self.locate_all([resource])[resource.filename]
+
+    def missing_message(self, resources: Sequence[Resource], failures: Sequence[str]) -> str:
+        lines = [f"{self.dataset}: could not obtain {len(resources)} required file(s)."]
+        if failures:
+            lines.append("Tried:")
+            lines += [f"  - {failure}" for failure in failures]
+        lines.append("To build offline, place (names exactly as given):")
+        lines += [f"  {self.forms.describe(r)}" for r in resources]
+        searched = ", ".join(str(d) for d in self.dirs) or "none configured"
+        lines.append(
+            f"in the TFDS manual_dir (tfds.download.DownloadConfig(manual_dir=DIR), or "
+            f"`tfds-mnist-family build {self.dataset} --manual_dir DIR`) or in the "
+            f"directory named by ${MIRROR_ENV_VAR}. Searched: {searched}.")
+        return "\n".join(lines)
 
 
 def _host_reachable(url: str) -> str | None:
@@ -123,53 +246,6 @@ def _host_reachable(url: str) -> str | None:
             return None
     except OSError as e:
         return f"host unreachable ({e.__class__.__name__}: {e}); no network?"
-
-
-def missing_files_message(dataset: str, resources: Sequence[Resource],
-                          dirs: Sequence[Path], failures: Sequence[str]) -> str:
-    lines = [f"{dataset}: could not obtain {len(resources)} required file(s)."]
-    if failures:
-        lines.append("Tried:")
-        lines += [f"  - {failure}" for failure in failures]
-    lines.append("To build offline, place these files (names exactly as given):")
-    for r in resources:
-        checksum = f" (sha256 {r.sha256})" if r.sha256 else ""
-        lines.append(f"  {r.filename}{checksum}")
-    searched = ", ".join(str(d) for d in dirs) or "none configured"
-    lines.append(
-        f"in the TFDS manual_dir (tfds.download.DownloadConfig(manual_dir=DIR), or "
-        f"`tfds-mnist-family build {dataset} --manual_dir DIR`) or in the directory "
-        f"named by ${MIRROR_ENV_VAR}. Searched: {searched}.")
-    return "\n".join(lines)
-
-
-def fetch(dl_manager, dataset: str, resources: Sequence[Resource],
-          fallback_dirs: Sequence[Path] = ()) -> dict[str, Path]:
-    """Returns ``{filename: local path}`` for every resource, or raises one clear error.
-
-    ``dl_manager`` is the TFDS ``DownloadManager``; downloads go through it so they
-    are cached, checksum-verified and shown with TFDS's progress bars.
-    ``fallback_dirs`` (e.g. data shipped in the package) are searched after the
-    user's local directories and before any download.
-    """
-    manual_dir = manual_dir_of(dl_manager)
-    dirs = local_dirs(manual_dir, dataset) + [Path(d) for d in fallback_dirs]
-    found: dict[str, Path] = {}
-    missing: list[Resource] = []
-    failures: list[str] = []
-    for resource in resources:
-        local = find_local(resource, dirs)
-        if local is not None:
-            found[resource.filename] = local
-            continue
-        path = download_first_mirror(dl_manager, resource, failures)
-        if path is None:
-            missing.append(resource)
-        else:
-            found[resource.filename] = path
-    if missing:
-        raise DataSourceError(missing_files_message(dataset, missing, dirs, failures))
-    return found
 
 
 def download_first_mirror(dl_manager, resource: Resource, failures: list[str]) -> Path | None:
@@ -193,6 +269,8 @@ def manual_dir_of(dl_manager) -> Path | None:
     still worth naming in a "searched:" message, and for builders without
     MANUAL_DOWNLOAD_INSTRUCTIONS (ValueError).
     """
+    if dl_manager is None:
+        return None
     try:
         return Path(os.fspath(dl_manager.manual_dir))
     except (AssertionError, ValueError):

@@ -5,13 +5,16 @@ tf.train.Example construction, key hashing, shuffler), which caps MNIST8M
 preparation at ~26 min on two cores. InfiMNIST examples are index-addressed and
 all alike, so this module writes the same records directly:
 
-* images come from the TF generator in batches of 10,000,
+* images come from the TF generator in batches (8192),
 * PNG encoding is zlib (level 6, the default of TF's encoder) in two threads
   (zlib releases the GIL),
 * the ``tf.train.Example`` bytes (features ``image``: bytes, ``label`` and
   ``index``: int64) are assembled from pre-encoded pieces,
 * records go to ``tf.io.TFRecordWriter`` shards named by TFDS's own
-  ``ShardedFileTemplate``; the builder then registers the ``SplitInfo``.
+  ``ShardedFileTemplate``; ``core.tfds_compat`` registers the ``SplitInfo``.
+
+``encode_png_batch`` is the package's one PNG encoder for InfiMNIST images (the
+generic TFDS path uses it too, so both paths store the same bytes).
 
 Tests check that each record parses to the same ``tf.train.Example`` as TFDS's
 serializer makes, and that ``tfds.load`` reads the shards back byte-exact.
@@ -19,13 +22,18 @@ serializer makes, and that ``tfds.load`` reads the shards back byte-exact.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_datasets as tfds
+import tqdm
+
+from tfds_mnist_family.infimnist import ops
+from tfds_mnist_family.infimnist.indices import IndexRange
 
 EXAMPLES_PER_SHARD = 250_000  # ~75 MB of PNG records per shard (TFDS aims at 64 MB - 1 GB)
 PNG_LEVEL = 6
@@ -39,7 +47,7 @@ _PNG_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND
 def encode_png_batch(images: np.ndarray) -> list[bytes]:
     """Grayscale 8-bit PNGs for (n, 28, 28) uint8 images (filter 0 on every row)."""
     n = len(images)
-    rows = np.zeros((n, 28, 29), np.uint8)
+    rows = np.zeros((n, 28, 29), np.uint8)  # a filter-type byte (0) before each row
     rows[:, :, 1:] = images.reshape(n, 28, 28)
     rows = rows.reshape(n, 28 * 29)
     pack, crc, compress = struct.pack, zlib.crc32, zlib.compress
@@ -88,39 +96,30 @@ def serialize_example(png: bytes, label: int, index: int) -> bytes:
     return _len_field(0x0A, features)
 
 
-class ShardWriter:
-    """Writes an index range into TFRecord shards, generating and encoding in batches."""
-
-    def __init__(self, generate_range: Callable[[int, int], Iterator[tuple]], threads: int = 2):
-        self._generate_range = generate_range
-        self._pool = ThreadPoolExecutor(max(1, threads))
-        self._threads = max(1, threads)
-
-    def _encode(self, images: np.ndarray) -> list[bytes]:
-        parts = np.array_split(images, self._threads)
-        return [png for chunk in self._pool.map(encode_png_batch, parts) for png in chunk]
-
-    def write_shard(self, path: str, first: int, last: int,
-                    progress: Callable[[int], None] | None = None) -> int:
-        """Writes examples first..=last to ``path``; returns the bytes of serialized examples."""
-        total = 0
-        with tf.io.TFRecordWriter(str(path)) as writer:
-            for indices, images, labels in self._generate_range(first, last):
-                pngs = self._encode(images)
-                for png, label, index in zip(pngs, labels.tolist(), indices.tolist()):
-                    record = serialize_example(png, label, index)
-                    writer.write(record)
-                    total += len(record)
-                if progress:
-                    progress(len(indices))
-        return total
-
-    def close(self) -> None:
-        self._pool.shutdown()
+def encode_pngs(pool: ThreadPoolExecutor, images: np.ndarray, threads: int) -> list[bytes]:
+    """``encode_png_batch`` of ``images`` split over ``threads`` threads of ``pool``."""
+    parts = np.array_split(images, max(1, threads))
+    return [png for chunk in pool.map(encode_png_batch, parts) for png in chunk]
 
 
-def shard_bounds(first: int, last: int, per_shard: int | None = None) -> list[tuple[int, int]]:
-    """Consecutive (first, last) index bounds of at most ``per_shard`` examples
-    (default ``EXAMPLES_PER_SHARD``)."""
-    per_shard = per_shard or EXAMPLES_PER_SHARD
-    return [(lo, min(lo + per_shard - 1, last)) for lo in range(first, last + 1, per_shard)]
+def write_split(generator: ops.BatchGenerator, split: str, index_range: IndexRange,
+                template: tfds.core.ShardedFileTemplate, threads: int = 2) -> tfds.core.SplitInfo:
+    """Writes ``index_range`` as split ``split``: shards of ``EXAMPLES_PER_SHARD`` examples,
+    generated and PNG-encoded in batches (zlib releases the GIL, so ``threads`` encode)."""
+    shards = list(index_range.chunks(EXAMPLES_PER_SHARD))
+    num_bytes = 0
+    with ThreadPoolExecutor(max(1, threads)) as pool, tqdm.tqdm(
+            total=len(index_range), unit=" examples", desc=f"Generating {split}", mininterval=1.0,
+            leave=False) as bar:
+        for shard_index, shard in enumerate(shards):
+            path = template.sharded_filepath(shard_index=shard_index, num_shards=len(shards))
+            with tf.io.TFRecordWriter(os.fspath(path)) as writer:
+                for indices, images, labels in generator.iter_range(shard):
+                    pngs = encode_pngs(pool, images, threads)
+                    for png, label, index in zip(pngs, labels.tolist(), indices.tolist()):
+                        record = serialize_example(png, label, index)
+                        writer.write(record)
+                        num_bytes += len(record)
+                    bar.update(len(indices))
+    return tfds.core.SplitInfo(name=split, shard_lengths=[len(shard) for shard in shards],
+                               num_bytes=num_bytes, filename_template=template)

@@ -8,8 +8,7 @@ a new name; ``test_registered`` checks the name ``infimnist`` it inherits.
 
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.infimnist import infimnist_dataset_builder as builder_module
-from tfds_mnist_family.infimnist.infimnist_dataset_builder import IndexRange, InfimnistConfig
+from tfds_mnist_family.infimnist import Builder, IndexRange, InfimnistConfig
 
 SMALL_CONFIGS = [
     InfimnistConfig(name="small_procedural", version="1.0.0", source="procedural",
@@ -19,7 +18,7 @@ SMALL_CONFIGS = [
 ]
 
 
-class SmallInfimnist(builder_module.Builder, skip_registration=True):
+class SmallInfimnist(Builder, skip_registration=True):
     name = "infimnist"
     BUILDER_CONFIGS = SMALL_CONFIGS
     DEFAULT_CONFIG_NAME = "small_procedural"

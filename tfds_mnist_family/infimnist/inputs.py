@@ -23,23 +23,29 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tfds_mnist_family.core import idx, mnist_files
+from tfds_mnist_family.core import idx, mnist, sources
 from tfds_mnist_family.infimnist import ops
 
 FIELDS_FILE = "fields_float_1522x28x28.bin"
 TANGENTS_FILE = "tangVec_float_60000x28x28.bin"
 FIELDS_BYTES = ops.NUM_FIELDS * ops.PIXELS * 4                # 4,772,992
-TANGENTS_BYTES = ops.NUM_TRAIN * 2 * ops.PIXELS * 4           # 376,320,000
-MNIST_RAW = {  # raw file name -> (expected raw size, shape)
-    "t10k-images-idx3-ubyte": (16 + 10_000 * 784, (10_000, 28, 28)),
-    "t10k-labels-idx1-ubyte": (8 + 10_000, (10_000,)),
-    "train-images-idx3-ubyte": (16 + 60_000 * 784, (60_000, 28, 28)),
-    "train-labels-idx1-ubyte": (8 + 60_000, (60_000,)),
+TANGENTS_BYTES = mnist.NUM_TRAIN_IMAGES * 2 * ops.PIXELS * 4  # 376,320,000
+_SIDES = (mnist.IMAGE_SIDE, mnist.IMAGE_SIDE)
+MNIST_RAW = {  # raw file name -> (expected raw size, shape), in the order of the archive
+    mnist.TEST_IMAGES.removesuffix(".gz"): (16 + mnist.NUM_TEST_IMAGES * ops.PIXELS,
+                                            (mnist.NUM_TEST_IMAGES, *_SIDES)),
+    mnist.TEST_LABELS.removesuffix(".gz"): (8 + mnist.NUM_TEST_IMAGES, (mnist.NUM_TEST_IMAGES,)),
+    mnist.TRAIN_IMAGES.removesuffix(".gz"): (16 + mnist.NUM_TRAIN_IMAGES * ops.PIXELS,
+                                             (mnist.NUM_TRAIN_IMAGES, *_SIDES)),
+    mnist.TRAIN_LABELS.removesuffix(".gz"): (8 + mnist.NUM_TRAIN_IMAGES,
+                                             (mnist.NUM_TRAIN_IMAGES,)),
 }
 ALL_FILES = tuple(MNIST_RAW) + (FIELDS_FILE, TANGENTS_FILE)
 ARCHIVE_NAME = "infimnist.tar.gz"
 ARCHIVE_URL = "https://leon.bottou.org/_media/projects/infimnist.tar.gz"
 ARCHIVE_SHA256 = "bff89ae6a80bd7be5de0cc67eaac0db7bb1945287d27c216a18f9924069dc1bb"
+# The archive's byte size is not published, so only its SHA-256 is checked.
+ARCHIVE = sources.Resource(ARCHIVE_NAME, (ARCHIVE_URL,), None, ARCHIVE_SHA256)
 _CHUNK = 8 << 20
 
 
@@ -74,7 +80,7 @@ def check_data_dir(directory: str | os.PathLike,
     problems: list[str] = []
     for name, (size, _) in MNIST_RAW.items():
         try:
-            path = mnist_files.find_file(directory, name + ".gz")
+            path = mnist.find_file(directory, name + ".gz")
         except FileNotFoundError:
             problems.append(f"{name} (or {name}.gz): missing")
             continue
@@ -180,6 +186,28 @@ def load_inputs(source: str | os.PathLike) -> ops.InfimnistInputs:
                           f"{ARCHIVE_NAME} or a directory with its six data files")
 
 
+class InfimnistForms(sources.Forms):
+    """The locator hook: the archive (SHA-256 verified) or a directory of the six files."""
+
+    def in_directory(self, directory: Path, resource: sources.Resource) -> sources.Found | None:
+        if (directory / ARCHIVE_NAME).is_file():
+            return self.file(directory / ARCHIVE_NAME, resource)
+        data_dir = resolve_data_dir(directory)
+        if any((data_dir / name).exists() for name in (FIELDS_FILE, TANGENTS_FILE)):
+            return sources.Found(data_dir, "data_dir", None, False)  # load_inputs checks it
+        return None
+
+    def explicit(self, path: Path, resource: sources.Resource) -> sources.Found:
+        if path.is_dir():  # load_inputs then lists every missing or wrong-sized file
+            return self.in_directory(path, resource) or sources.Found(
+                resolve_data_dir(path), "data_dir", None, False)
+        return super().explicit(path, resource)
+
+    def describe(self, resource: sources.Resource) -> str:
+        return (f"{ARCHIVE_NAME} (sha256 {ARCHIVE_SHA256}), or the six files of its data/ "
+                f"folder ({', '.join(ALL_FILES)}; MNIST ones raw or .gz)")
+
+
 # --- writing input directories (tests, procedural exports) -------------------------------
 def central_difference_tangents(train_images: np.ndarray, out: np.ndarray | None = None,
                                 chunk: int = 5000) -> np.ndarray:
@@ -200,7 +228,7 @@ def central_difference_tangents(train_images: np.ndarray, out: np.ndarray | None
     return out
 
 
-def write_data_dir(directory: str | os.PathLike, mnist: mnist_files.MnistArrays,
+def write_data_dir(directory: str | os.PathLike, arrays: mnist.MnistArrays,
                    fields: np.ndarray, tangents: np.ndarray, write_mnist: bool = True) -> Path:
     """Writes the six InfiMNIST files (MNIST as raw IDX, fields/tangents raw float32 LE).
 
@@ -208,8 +236,9 @@ def write_data_dir(directory: str | os.PathLike, mnist: mnist_files.MnistArrays,
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = (mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels)
-    for name, array in zip(MNIST_RAW, arrays):
+    in_file_order = (arrays.test_images, arrays.test_labels, arrays.train_images,
+                     arrays.train_labels)
+    for name, array in zip(MNIST_RAW, in_file_order):
         if write_mnist:
             idx.write_idx(directory / name, array)
     np.asarray(fields, "<f4").tofile(directory / FIELDS_FILE)

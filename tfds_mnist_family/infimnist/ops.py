@@ -1,6 +1,6 @@
 """The InfiMNIST 1.3 generator as pure TensorFlow ops, byte-exact with the reference C code.
 
-``generate(indices, inputs)`` maps a batch of int64 indices to ``(images, labels)``:
+``generate(indices, tables)`` maps a batch of int64 indices to ``(images, labels)``:
 (B, 28, 28) uint8 and (B,) int64. It is made of plain TF ops only (no
 ``py_function``), so it runs inside ``tf.function``, ``tf.data`` and on a GPU,
 with or without ``jit_compile=True``.
@@ -25,24 +25,16 @@ concrete inputs) apply.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-
 import numpy as np
 import tensorflow as tf
 
-NUM_TEST = 10_000
-NUM_TRAIN = 60_000
-NUM_PRISTINE = NUM_TEST + NUM_TRAIN  # indices below this are MNIST itself
+from tfds_mnist_family.core import mnist
+from tfds_mnist_family.infimnist.indices import MAX_INDEX, IndexRange, check_indices
+
 NUM_FIELDS = 1522
-PIXELS = 784
-MAX_INDEX = 2**62  # exclusive
-MNIST8M_FIRST, MNIST8M_LAST = 10_000, 8_109_999
+PIXELS = mnist.PIXELS
 # Translation code -> flat offset (new c[p] = old c[p + offset]), for documentation/tests.
 TRANSLATION_OFFSETS = (28, -28, 1, -1, 29, 27, -27, -29, 0)
-
-
-class InvalidIndexError(ValueError):
-    """An InfiMNIST index is negative or >= 2**62."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +55,7 @@ class InfimnistInputs:
     tangents: tf.Tensor
 
     def to(self, device: str) -> "InfimnistInputs":
-        """A copy of the inputs placed on ``device`` (e.g. ``"/GPU:0"``)."""
+        """A copy of the tables placed on ``device`` (e.g. ``"/GPU:0"``)."""
         with tf.device(device):
             return InfimnistInputs(*(tf.identity(t) for t in
                                      (self.images, self.labels, self.fields, self.tangents)))
@@ -106,32 +98,6 @@ def translation_tables() -> np.ndarray:
 _TABLES = translation_tables()
 
 
-def check_indices(indices: Iterable[int] | np.ndarray) -> np.ndarray:
-    """Returns the indices as int64 array; raises InvalidIndexError for i < 0 or i >= 2**62."""
-    try:
-        array = np.asarray(indices)
-        if array.dtype.kind not in "iu":
-            if array.size == 0:
-                array = array.astype(np.int64)
-            else:
-                raise TypeError
-        if array.dtype == np.uint64 and array.size and array.max() >= MAX_INDEX:
-            raise InvalidIndexError(f"InfiMNIST index {int(array.max())} is >= 2**62; valid "
-                                    "indices are 0 <= i < 2**62")
-        array = array.astype(np.int64)
-    except TypeError:
-        raise InvalidIndexError(f"InfiMNIST indices must be integers, got {indices!r:.80}") from None
-    if array.size:
-        lo, hi = int(array.min()), int(array.max())
-        if lo < 0:
-            raise InvalidIndexError(f"InfiMNIST index {lo} is negative; valid indices are "
-                                    "0 <= i < 2**62")
-        if hi >= MAX_INDEX:
-            raise InvalidIndexError(f"InfiMNIST index {hi} is >= 2**62; valid indices are "
-                                    "0 <= i < 2**62")
-    return array
-
-
 def deformation_params(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """(k1, k2, a) for int64 indices i (meaningful for i >= 70000)."""
     mask = tf.constant(0xFFFFFFFF, tf.int64)
@@ -139,8 +105,7 @@ def deformation_params(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
                           tf.constant(NUM_FIELDS - 1, tf.int64))
     k2 = tf.math.floormod(k1 + 1 + 2 * tf.math.floormod(i, tf.constant(NUM_FIELDS, tf.int64)),
                           tf.constant(NUM_FIELDS, tf.int64))
-    a = tf.math.floormod(i - NUM_TEST, tf.constant(NUM_TRAIN, tf.int64))
-    return k1, k2, a
+    return k1, k2, mnist.training_image_of(i)
 
 
 def _validate_in_graph(i: tf.Tensor) -> tf.Tensor:
@@ -159,7 +124,7 @@ def _validate_in_graph(i: tf.Tensor) -> tf.Tensor:
         return tf.identity(i)
 
 
-def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False,
+def generate(indices: tf.Tensor, tables: InfimnistInputs, validate: bool = False,
              fused: bool = True) -> tuple[tf.Tensor, tf.Tensor]:
     """InfiMNIST examples for a 1-D batch of indices: ((B,28,28) uint8, (B,) int64 labels).
 
@@ -177,18 +142,18 @@ def generate(indices: tf.Tensor, inputs: InfimnistInputs, validate: bool = False
         else:
             i = _validate_in_graph(i)
     k1, k2, a = deformation_params(i)
-    pristine = i < NUM_PRISTINE
-    source = tf.where(pristine, i, a + NUM_TEST)    # row of inputs.images / inputs.labels
-    labels = tf.gather(inputs.labels, source)
+    pristine = i < mnist.NUM_IMAGES
+    source = mnist.source_row(i)    # row of tables.images / tables.labels
+    labels = tf.gather(tables.labels, source)
     # s = +-1 for deformed examples, 0 for pristine ones (then v == x exactly).
     s = tf.where(pristine, 0.0, tf.where(tf.math.floormod(k1 + k2, 2) == 0, 1.0, -1.0))[:, None]
     code = tf.where(pristine, tf.constant(8, tf.int64), tf.math.floormod(k1, 9))  # 8 = no move
     # 0 for every valid index (i < 2**62), but not provably so: feeds _rounded.
     zero = tf.cast(tf.bitwise.right_shift(i, tf.constant(62, tf.int64)), tf.int32)[:, None]
     if fused:
-        images = _deform_fused(inputs, source, k1, k2, a, s, code, zero)
+        images = _deform_fused(tables, source, k1, k2, a, s, code, zero)
     else:
-        images = _deform_rows(inputs, source, k1, k2, a, s, code, zero)
+        images = _deform_rows(tables, source, k1, k2, a, s, code, zero)
     return tf.reshape(images, [-1, 28, 28]), labels
 
 
@@ -213,16 +178,16 @@ def _pixel(x: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Ten
     return tf.clip_by_value(v, 0.0, 255.0)  # then truncate toward 0 by the uint8 cast
 
 
-def _deform_rows(inputs, source, k1, k2, a, s, code, zero) -> tf.Tensor:
-    t = tf.gather(inputs.tangents, a)                                  # (B, 1568)
-    q = _pixel(tf.gather(inputs.images, source), tf.gather(inputs.fields, k1), t[:, :PIXELS],
-               tf.gather(inputs.fields, k2), t[:, PIXELS:], s, zero)
+def _deform_rows(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
+    t = tf.gather(tables.tangents, a)                                  # (B, 1568)
+    q = _pixel(tf.gather(tables.images, source), tf.gather(tables.fields, k1), t[:, :PIXELS],
+               tf.gather(tables.fields, k2), t[:, PIXELS:], s, zero)
     table = tf.gather(tf.constant(_TABLES), code)                      # (B, 784) int32
     q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)                # position 784 = zero
     return tf.cast(tf.gather(q, table, batch_dims=1), tf.uint8)
 
 
-def _deform_fused(inputs, source, k1, k2, a, s, code, zero) -> tf.Tensor:
+def _deform_fused(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
     src = tf.gather(tf.constant(np.minimum(_TABLES, PIXELS - 1)), code)  # (B, 784) int32
     blank = tf.gather(tf.constant(_TABLES == PIXELS), code)            # (B, 784) bool
 
@@ -231,8 +196,8 @@ def _deform_fused(inputs, source, k1, k2, a, s, code, zero) -> tf.Tensor:
         flat = tf.reshape(table, [-1])
         return tf.gather(flat, tf.cast(row, tf.int32)[:, None] * table.shape[-1] + offset + src)
 
-    q = _pixel(at(inputs.images, source), at(inputs.fields, k1), at(inputs.tangents, a),
-               at(inputs.fields, k2), at(inputs.tangents, a, PIXELS), s, zero)
+    q = _pixel(at(tables.images, source), at(tables.fields, k1), at(tables.tangents, a),
+               at(tables.fields, k2), at(tables.tangents, a, PIXELS), s, zero)
     return tf.cast(tf.where(blank, tf.zeros_like(q), q), tf.uint8)
 
 
@@ -240,15 +205,15 @@ def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
                             train_images: np.ndarray, train_labels: np.ndarray,
                             fields: np.ndarray, tangents: np.ndarray) -> InfimnistInputs:
     """Builds ``InfimnistInputs`` from numpy arrays (tangents shared, not copied, when aligned)."""
-    images = aligned_empty((NUM_PRISTINE, PIXELS), np.float32)
-    images[:NUM_TEST] = test_images.reshape(-1, PIXELS)
-    images[NUM_TEST:] = train_images.reshape(-1, PIXELS)
+    images = aligned_empty((mnist.NUM_IMAGES, PIXELS), np.float32)
+    images[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
+    images[mnist.NUM_TEST_IMAGES:] = train_images.reshape(-1, PIXELS)
     labels = np.concatenate([test_labels, train_labels]).astype(np.int64)
     return InfimnistInputs(
         images=share_with_tf(images),
         labels=tf.constant(labels),
         fields=tf.constant(np.asarray(fields, np.float32).reshape(NUM_FIELDS, PIXELS)),
-        tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(NUM_TRAIN, 2 * PIXELS)),
+        tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(mnist.NUM_TRAIN_IMAGES, 2 * PIXELS)),
     )
 
 
@@ -280,12 +245,12 @@ class BatchGenerator:
     ``check_indices``) and returns numpy ``(images (n,28,28) uint8, labels (n,) int64)``.
     """
 
-    def __init__(self, inputs: InfimnistInputs, batch_size: int = 8192,
+    def __init__(self, tables: InfimnistInputs, batch_size: int = 8192,
                  jit_compile: bool = True) -> None:
-        self.inputs = inputs
+        self.tables = tables
         self.batch_size = batch_size
         self.jit_compile = jit_compile
-        self._fn = tf.function(lambda i: generate(i, inputs, fused=jit_compile),
+        self._fn = tf.function(lambda i: generate(i, tables, fused=jit_compile),
                                jit_compile=jit_compile,
                                input_signature=[tf.TensorSpec([batch_size], tf.int64)])
 
@@ -303,10 +268,9 @@ class BatchGenerator:
             labels[lo:lo + n] = lb.numpy()[:n]
         return images, labels
 
-    def iter_range(self, first: int, last: int):
-        """Yields (indices, images, labels) numpy batches covering first..=last."""
-        check_indices([first, last])
-        for lo in range(first, last + 1, self.batch_size):
-            indices = np.arange(lo, min(lo + self.batch_size, last + 1), dtype=np.int64)
+    def iter_range(self, index_range: IndexRange):
+        """Yields (indices, images, labels) numpy batches covering ``index_range``."""
+        for chunk in index_range.chunks(self.batch_size):
+            indices = chunk.arange()
             images, labels = self(indices)
             yield indices, images, labels

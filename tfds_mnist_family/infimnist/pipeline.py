@@ -1,6 +1,6 @@
 """On-the-fly InfiMNIST: tf.data pipelines and a Keras layer, no preparation step.
 
-* ``infimnist_dataset(inputs, first, last, ...)``: batches of ``(image, label)``
+* ``infimnist_dataset(tables, first, last, ...)``: batches of ``(image, label)``
   for any index range (optionally shuffled with a seed, optionally repeated),
   or, with ``last=None``, an endless stream of fresh indices from ``first`` on.
   Ready for ``model.fit``. Generation runs inside ``Dataset.map``, i.e. on the
@@ -19,13 +19,17 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from tfds_mnist_family.core import mnist
 from tfds_mnist_family.infimnist import ops
+from tfds_mnist_family.infimnist.indices import check_indices
+
+MNIST8M_FIRST, MNIST8M_LAST = mnist.MNIST8M_TRAIN_SPAN
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
 def _check_range(first: int, last: int | None) -> None:
-    ops.check_indices([first] if last is None else [first, last])
+    check_indices([first] if last is None else [first, last])
     if last is not None and last < first:
         raise ValueError(f"last ({last}) must be >= first ({first})")
 
@@ -72,14 +76,14 @@ def index_batches(first: int, last: int | None = None, *, batch_size: int = 1024
     return batches
 
 
-def generator_fn(inputs: ops.InfimnistInputs, jit_compile: bool = True, normalize: bool = False):
+def generator_fn(tables: ops.InfimnistInputs, jit_compile: bool = True, normalize: bool = False):
     """A ``tf.function`` mapping an int64 index batch to ``(images (B,28,28,1), labels)``.
 
     Images are uint8, or float32 in [0, 1] with ``normalize=True``.
     """
     @tf.function(jit_compile=jit_compile)
     def generate(indices):
-        images, labels = ops.generate(indices, inputs, fused=jit_compile)
+        images, labels = ops.generate(indices, tables, fused=jit_compile)
         images = images[..., None]
         if normalize:
             images = tf.cast(images, tf.float32) / 255.0
@@ -87,8 +91,8 @@ def generator_fn(inputs: ops.InfimnistInputs, jit_compile: bool = True, normaliz
     return generate
 
 
-def infimnist_dataset(inputs: ops.InfimnistInputs, first: int = ops.MNIST8M_FIRST,
-                      last: int | None = ops.MNIST8M_LAST, *, batch_size: int = 1024,
+def infimnist_dataset(tables: ops.InfimnistInputs, first: int = MNIST8M_FIRST,
+                      last: int | None = MNIST8M_LAST, *, batch_size: int = 1024,
                       shuffle_seed: int | None = None, repeat: bool = False,
                       drop_remainder: bool = False, normalize: bool = False,
                       jit_compile: bool = True) -> tf.data.Dataset:
@@ -99,21 +103,19 @@ def infimnist_dataset(inputs: ops.InfimnistInputs, first: int = ops.MNIST8M_FIRS
     """
     ds = index_batches(first, last, batch_size=batch_size, shuffle_seed=shuffle_seed,
                        repeat=repeat, drop_remainder=drop_remainder or repeat)
-    return ds.map(generator_fn(inputs, jit_compile, normalize),
+    return ds.map(generator_fn(tables, jit_compile, normalize),
                   num_parallel_calls=AUTOTUNE, deterministic=True).prefetch(AUTOTUNE)
 
 
-def index_label_dataset(inputs: ops.InfimnistInputs, first: int = ops.MNIST8M_FIRST,
-                        last: int | None = ops.MNIST8M_LAST, *, batch_size: int = 1024,
+def index_label_dataset(tables: ops.InfimnistInputs, first: int = MNIST8M_FIRST,
+                        last: int | None = MNIST8M_LAST, *, batch_size: int = 1024,
                         shuffle_seed: int | None = None, repeat: bool = False) -> tf.data.Dataset:
     """``(indices (B,), labels (B,))`` batches: feed them to a model whose first layer is
     ``InfimnistImages``, so the deformations run on the model's device (GPU)."""
-    labels = inputs.labels
+    labels = tables.labels
 
     def with_labels(indices):
-        source = tf.where(indices < ops.NUM_PRISTINE, indices,
-                          tf.math.floormod(indices - ops.NUM_TEST, ops.NUM_TRAIN) + ops.NUM_TEST)
-        return indices, tf.gather(labels, source)
+        return indices, tf.gather(labels, mnist.source_row(indices))
 
     ds = index_batches(first, last, batch_size=batch_size, shuffle_seed=shuffle_seed,
                        repeat=repeat, drop_remainder=repeat)
@@ -124,16 +126,16 @@ class InfimnistImages(tf.keras.layers.Layer):
     """Keras layer: int64 index batch (B,) -> images (B, 28, 28, 1) float32 in [0, 1].
 
     The GPU entry point: place it first in a model and the generation runs where
-    the model runs. Build it with ``inputs.to("/GPU:0")`` to keep the 600 MB of
+    the model runs. Build it with ``tables.to("/GPU:0")`` to keep the 600 MB of
     input tables on the GPU. Every op has a GPU kernel (see tests). Indices are
     checked in graph mode (``CheckNumerics``) unless ``jit_compile`` models drop it.
     """
 
-    def __init__(self, inputs: ops.InfimnistInputs, normalize: bool = True, **kwargs) -> None:
+    def __init__(self, tables: ops.InfimnistInputs, normalize: bool = True, **kwargs) -> None:
         kwargs.setdefault("trainable", False)
         kwargs.setdefault("dtype", "float32" if normalize else "uint8")
         super().__init__(**kwargs)
-        self._tables = inputs
+        self._tables = tables
         self.normalize = normalize
 
     def call(self, indices):

@@ -2,7 +2,7 @@
 
 For users without the official archive. This is a DIFFERENT dataset from
 InfiMNIST/MNIST8M (its deformed examples differ); it is versioned on its own
-(``PROCEDURAL_VERSION``). Indices 0..69999 are still exactly MNIST.
+(the ``procedural`` config's version). Indices 0..69999 are still exactly MNIST.
 
 * Tangents (Simard-style): the image smoothed by the separable binomial kernel
   [1, 2, 1] / 4 (zero outside the image), then central differences
@@ -23,10 +23,9 @@ import functools
 
 import numpy as np
 
-from tfds_mnist_family.core import mnist_files
+from tfds_mnist_family.core import mnist
 from tfds_mnist_family.infimnist import ops
 
-PROCEDURAL_VERSION = "1.0.0"
 DEFAULT_SEED = 20260101
 # A power of two (exact), chosen so the fields have a standard deviation of about
 # 1.7 (the synthetic golden fields have 1.5); part of the definition of version 1.0.0.
@@ -62,7 +61,7 @@ def procedural_fields(seed: int = DEFAULT_SEED) -> np.ndarray:
     bits = splitmix64(counter)
     total = sum(((bits >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
                 for k in range(4)) - 2 * 0xFFFF
-    grid = total.reshape(ops.NUM_FIELDS, 28, 28)
+    grid = total.reshape(ops.NUM_FIELDS, mnist.IMAGE_SIDE, mnist.IMAGE_SIDE)
     for _ in range(2):
         grid = _smooth_int(grid, (1, 4, 6, 4, 1))
     scaled = grid.astype(np.float64) * FIELD_SCALE  # exact; the cast below rounds once
@@ -83,19 +82,17 @@ def procedural_tangents(train_images: np.ndarray, chunk: int = 5000) -> np.ndarr
 
 
 @functools.lru_cache(maxsize=2)
-def procedural_inputs(seed: int = DEFAULT_SEED,
-                      mnist_dir: str | None = None) -> ops.InfimnistInputs:
-    """Procedural ``InfimnistInputs`` from MNIST (the package's embedded copy by default)."""
-    return procedural_inputs_from(mnist_files.load_mnist(mnist_dir or mnist_files.EMBEDDED_DIR),
-                                  seed)
+def procedural_inputs(seed: int = DEFAULT_SEED) -> ops.InfimnistInputs:
+    """Procedural ``InfimnistInputs`` from the package's embedded MNIST."""
+    return procedural_inputs_from(mnist.load_mnist(), seed)
 
 
-def procedural_inputs_from(mnist: mnist_files.MnistArrays,
+def procedural_inputs_from(arrays: mnist.MnistArrays,
                            seed: int = DEFAULT_SEED) -> ops.InfimnistInputs:
     """Procedural ``InfimnistInputs`` from MNIST arrays."""
     return ops.numpy_inputs_to_tensors(
-        mnist.test_images, mnist.test_labels, mnist.train_images, mnist.train_labels,
-        procedural_fields(seed), procedural_tangents(mnist.train_images))
+        arrays.test_images, arrays.test_labels, arrays.train_images, arrays.train_labels,
+        procedural_fields(seed), procedural_tangents(arrays.train_images))
 
 
 # SHA-256 of procedural_fields(DEFAULT_SEED).tobytes(): pins version 1.0.0.

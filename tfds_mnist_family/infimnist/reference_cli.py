@@ -10,7 +10,7 @@ display. Examples FIRST..=LAST (LAST defaults to FIRST) go to standard output
 in exactly the reference tool's bytes. ``--indices FILE`` (one index per line)
 writes patterns/labels for an arbitrary list. DATADIR holds the six input files
 (MNIST ones raw or .gz) or is the ``infimnist.tar.gz`` archive; default: ``./data``,
-else ``$TFDS_MNIST_FAMILY_DATA/infimnist``. ``--procedural`` uses the procedural
+else ``$TFDS_MNIST_FAMILY_DATA[/infimnist]`` (``sources.Locator``, as the builder). ``--procedural`` uses the procedural
 inputs (from MNIST alone; not MNIST8M). Bad arguments: usage on stderr, exit 10.
 """
 
@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from tfds_mnist_family.core.sources import DataSourceError
+from tfds_mnist_family.infimnist.indices import MAX_INDEX, IndexRange
 
 FORMATS = ("patterns", "labels", "svmlight", "vw", "arff", "display")
 USAGE_EXIT = 10
@@ -56,7 +59,7 @@ def _index(word: str, what: str) -> int:
     value = int(word)
     if value < 0:
         raise UsageError(f"{what} must not be negative, got {value}")
-    if value >= 2**62:
+    if value >= MAX_INDEX:
         raise UsageError(f"{what} must be below 2**62, got {value}")
     return value
 
@@ -112,15 +115,16 @@ def read_index_file(path: str) -> np.ndarray:
     return np.array(values, dtype=np.int64)
 
 
-def default_datadir() -> str:
-    if Path("data").is_dir():
-        return "data"
-    env = os.environ.get("TFDS_MNIST_FAMILY_DATA")
-    if env:
-        for candidate in (Path(env) / "infimnist", Path(env)):
-            if candidate.exists():
-                return str(candidate)
-    return "data"
+def locate_inputs(datadir: str | None) -> str:
+    """The inputs for ``-d DATADIR``, else the reference tool's default ``./data``, else
+    ``$TFDS_MNIST_FAMILY_DATA[/infimnist]``: the package's one locator, with ``./data``
+    in the place of TFDS's manual_dir."""
+    from tfds_mnist_family.core import sources
+    from tfds_mnist_family.infimnist import inputs
+
+    locator = sources.Locator("infimnist", inputs.InfimnistForms(), manual_dir=Path("data"),
+                              explicit=None if datadir is None else Path(datadir))
+    return str(locator.locate(inputs.ARCHIVE).path.resolve())
 
 
 # --- output encoders: numpy batches -> the reference tool's bytes ---------------------------
@@ -184,9 +188,7 @@ def write(out: BinaryIO, fmt: str, batches: Iterator[tuple[np.ndarray, np.ndarra
 
 
 def _load_generator(opts: dict):
-    source = "procedural" if opts["procedural"] else str(
-        Path(opts["datadir"] or default_datadir()).resolve())
-    return _cached_generator(source)
+    return _cached_generator("procedural" if opts["procedural"] else locate_inputs(opts["datadir"]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -211,7 +213,7 @@ def main(argv: list[str]) -> int:
         return USAGE_EXIT
     try:
         generator = _load_generator(opts)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, DataSourceError) as e:
         sys.stderr.write(f"infimnist: {e}\n")
         return DATA_ERROR_EXIT
     out = sys.stdout.buffer
@@ -223,7 +225,8 @@ def main(argv: list[str]) -> int:
             write(out, fmt, batches, 0, 0, len(listed))
         else:
             first, last = opts["first"], opts["last"]
-            write(out, fmt, generator.iter_range(first, last), first, last, last - first + 1)
+            batches = generator.iter_range(IndexRange(first, last))
+            write(out, fmt, batches, first, last, last - first + 1)
         out.flush()
     except BrokenPipeError:  # e.g. `... | head`: stop quietly, like the C tool on SIGPIPE
         try:

@@ -11,10 +11,11 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
-from tfds_mnist_family.core import mnist_files, sources
+from tfds_mnist_family.core import mnist, sources
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
+_CHECKSUMS = Path(__file__).resolve().parent / "checksums.tsv"
 _GENERATION_BATCH = 256
 
 
@@ -106,26 +107,21 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         config: MnistLargeScaleConfig = self.builder_config
-        official = _find_official_file(dl_manager, config.official_file_name)
+        official = sources.Locator.for_builder(dl_manager, "mnist_large_scale").find_local(
+            sources.Resource(config.official_file_name))
         if official is not None:
+            official = official.path
             logging.info("mnist_large_scale/%s: reading the official file %s", config.name, official)
             return {split: self._generate_official(official, split) for split in config.splits}
         logging.info("mnist_large_scale/%s: generating from MNIST (recipe %s)",
                      config.name, recipe.RECIPE_VERSION)
-        mnist = mnist_files.load_mnist()
-        sources = {
-            "train": (mnist.train_images[:recipe.NUM_TRAIN], mnist.train_labels[:recipe.NUM_TRAIN],
-                      recipe.TRAIN_INDEX_OFFSET),
-            "validation": (mnist.train_images[recipe.NUM_TRAIN:], mnist.train_labels[recipe.NUM_TRAIN:],
-                           recipe.TRAIN_INDEX_OFFSET + recipe.NUM_TRAIN),
-            "test": (mnist.test_images, mnist.test_labels, 0),
-        }
-        return {split: self._generate_examples(*sources[split]) for split in config.splits}
+        arrays = mnist.locate(dl_manager, "mnist_large_scale", _CHECKSUMS)
+        return {split: self._generate_examples(*arrays.span(mnist.REDUCED_SPLIT_SPANS[split]))
+                for split in config.splits}
 
-    def _generate_examples(self, images: np.ndarray, labels: np.ndarray, first_index: int):
+    def _generate_examples(self, images: np.ndarray, labels: np.ndarray, indices: np.ndarray):
         """Rescales the digits batch by batch with TF ops; key = InfiMNIST index."""
         config: MnistLargeScaleConfig = self.builder_config
-        indices = np.arange(first_index, first_index + len(images), dtype=np.int64)
         for start in tqdm.trange(0, len(images), _GENERATION_BATCH, unit="batch", leave=False,
                                  desc=f"mnist_large_scale/{config.name}"):
             batch = slice(start, start + _GENERATION_BATCH)
@@ -155,11 +151,3 @@ def _scales_for(config: MnistLargeScaleConfig, indices: np.ndarray) -> np.ndarra
     if config.is_range:
         return ops.range_scales(tf.constant(indices), config.scale_lo, config.scale_hi).numpy()
     return np.full(len(indices), config.scale_lo, dtype=np.float32)
-
-
-def _find_official_file(dl_manager: tfds.download.DownloadManager, name: str) -> Path | None:
-    """The official file ``name`` where every builder looks for local files, if present."""
-    for directory in sources.local_dirs(sources.manual_dir_of(dl_manager), "mnist_large_scale"):
-        if (directory / name).is_file():
-            return directory / name
-    return None

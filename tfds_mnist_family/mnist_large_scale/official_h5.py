@@ -16,6 +16,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from tfds_mnist_family.core import mnist
 from tfds_mnist_family.mnist_large_scale import recipe
 
 # TFDS split name -> suffix of the official datasets.
@@ -25,13 +26,13 @@ IMAGE_SHAPE = (recipe.OUTPUT_SIZE, recipe.OUTPUT_SIZE, 1)
 
 def training_file_name(train_tag: str) -> str:
     """Official name of a training file (train/val/test at one scale or range tag)."""
-    return (f"mnist_large_scale_tr{recipe.NUM_TRAIN}_vl{recipe.NUM_VALIDATION}_te{recipe.NUM_TEST}"
-            f"_outsize{recipe.OUTPUT_SIZE}-{recipe.OUTPUT_SIZE}_sctr{train_tag}_scte{train_tag}.h5")
+    return (f"mnist_large_scale_tr{mnist.NUM_REDUCED_TRAIN_IMAGES}"
+            f"_vl{mnist.NUM_VALIDATION_IMAGES}_te{mnist.NUM_TEST_IMAGES}_outsize{recipe.OUTPUT_SIZE}-{recipe.OUTPUT_SIZE}_sctr{train_tag}_scte{train_tag}.h5")
 
 
 def test_file_name(test_tag: str) -> str:
     """Official name of a test-only file."""
-    return (f"mnist_large_scale_te{recipe.NUM_TEST}_outsize{recipe.OUTPUT_SIZE}-{recipe.OUTPUT_SIZE}"
+    return (f"mnist_large_scale_te{mnist.NUM_TEST_IMAGES}_outsize{recipe.OUTPUT_SIZE}-{recipe.OUTPUT_SIZE}"
             f"_scte{test_tag}.h5")
 
 

@@ -18,10 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfds_mnist_family.core import mnist_files
+from tfds_mnist_family.core import mnist
 from tfds_mnist_family.mnist_large_scale import ops, recipe
 
-_SPLITS = ("train", "validation", "test")
 
 
 def rescale_example(image: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
@@ -42,23 +41,18 @@ def _validate_scale_args(scale: float | None, scale_range: tuple[float, float] |
             raise ValueError(f"scale_range={scale_range!r}: need lo <= hi")
 
 
-def mnist_split(split: str, mnist_dir: str | os.PathLike = mnist_files.EMBEDDED_DIR):
+def mnist_split(split: str, mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR):
     """(images uint8 (n, 28, 28), labels, InfiMNIST indices) of a builder split."""
-    if split not in _SPLITS:
-        raise ValueError(f"split={split!r}: expected one of {_SPLITS}")
-    m = mnist_files.load_mnist(mnist_dir)
-    if split == "test":
-        return m.test_images, m.test_labels, np.arange(recipe.NUM_TEST, dtype=np.int64)
-    part = slice(0, recipe.NUM_TRAIN) if split == "train" else slice(recipe.NUM_TRAIN, None)
-    indices = recipe.TRAIN_INDEX_OFFSET + np.arange(len(m.train_images), dtype=np.int64)[part]
-    return m.train_images[part], m.train_labels[part], indices
+    if split not in mnist.REDUCED_SPLIT_SPANS:
+        raise ValueError(f"split={split!r}: expected one of {tuple(mnist.REDUCED_SPLIT_SPANS)}")
+    return mnist.load_mnist(mnist_dir).span(mnist.REDUCED_SPLIT_SPANS[split])
 
 
 def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
                        scale_range: tuple[float, float] | None = None,
                        batch_size: int = 128, seed: int = recipe.RANGE_SEED,
                        take: int | None = None,
-                       mnist_dir: str | os.PathLike = mnist_files.EMBEDDED_DIR) -> tf.data.Dataset:
+                       mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR) -> tf.data.Dataset:
     """Batches of {'image', 'label', 'scale', 'index'} generated from MNIST on the fly.
 
     ``scale`` gives every digit the same scale; ``scale_range=(lo, hi)`` draws

@@ -47,12 +47,8 @@ TRAIN_SCALES = (1.0, 2.0, 4.0)
 RANGE = (1.0, 4.0)
 RANGE_SEED = 20200605  # Zenodo publication date of the official files.
 
-# Splits of the 60,000 MNIST training digits, as the official tr50000/vl10000 files.
-NUM_TRAIN = 50_000
-NUM_VALIDATION = 10_000
-NUM_TEST = 10_000
-# InfiMNIST index convention: MNIST test j -> j, MNIST train j -> TRAIN_INDEX_OFFSET + j.
-TRAIN_INDEX_OFFSET = 10_000
+# Splits: MNIST's 50k/10k/10k protocol (core.mnist.REDUCED_SPLIT_SPANS), as the
+# official tr50000/vl10000/te10000 files; digits keep their InfiMNIST index.
 # Official files do not record the source digit or (range file) the per-image scale.
 UNKNOWN_INDEX = -1
 UNKNOWN_SCALE = -1.0

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from tfds_mnist_family.core import sources
-from tfds_mnist_family.notmnist import fonts, glyphs, local_source, members
+from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, members
 from tfds_mnist_family.notmnist.report import GenerationReport
 
 _HOMEPAGE = "http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html"
@@ -79,11 +79,12 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         resources = sources.load_resources(_CHECKSUMS)
         config: NotMnistConfig = self.builder_config
-        source = local_source.locate(dl_manager, resources[config.archive])
+        locator = sources.Locator.for_builder(dl_manager, "notmnist", data_forms.NotMnistForms())
+        source = locator.locate(resources[config.archive])
         self.info.metadata["source"] = source.metadata()
         excluded: frozenset[bytes] = frozenset()
         if config.exclude_duplicates_of:
-            reference = local_source.locate(dl_manager, resources[config.exclude_duplicates_of])
+            reference = locator.locate(resources[config.exclude_duplicates_of])
             self.info.metadata["duplicates_reference"] = reference.metadata()
             excluded = _pixel_digests(reference.path)
         report = GenerationReport()

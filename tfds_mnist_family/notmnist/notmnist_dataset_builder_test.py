@@ -1,6 +1,6 @@
 """TFDS conformance tests of the notmnist builder on the generated ``dummy_data/`` archives.
 
-``dummy_data/`` is written by ``python -m tfds_mnist_family.notmnist.fake_archive``:
+``dummy_data/`` is written by ``python -m tfds_mnist_family.testing.fake_notmnist``:
 12 fonts x 10 letters in small, 12 fonts (4 shared with small) plus one renamed
 copy in large, and in both one file of every bad kind (all must be skipped).
 """
@@ -11,7 +11,8 @@ from pathlib import Path
 import tensorflow_datasets as tfds
 
 from tfds_mnist_family.core.sources import MIRROR_ENV_VAR
-from tfds_mnist_family.notmnist import fake_archive, notmnist_dataset_builder
+from tfds_mnist_family.testing import fake_notmnist
+from tfds_mnist_family.notmnist import notmnist_dataset_builder
 
 _DUMMY = Path(__file__).resolve().parent / "dummy_data"
 _FOLDS = list(notmnist_dataset_builder.FOLD_SPLITS)
@@ -53,7 +54,7 @@ class NotMnistLargeTest(_NotMnistTestCase):
 
 class NotMnistLargeDedupTest(_NotMnistTestCase):
     BUILDER_CONFIG_NAMES_TO_TEST = ["large_dedup"]
-    SPLITS = {"train": 12 * 10 + 1 - fake_archive.EXPECTED_DUPLICATES}
+    SPLITS = {"train": 12 * 10 + 1 - fake_notmnist.EXPECTED_DUPLICATES}
 
 
 del _NotMnistTestCase  # abstract: not collected on its own

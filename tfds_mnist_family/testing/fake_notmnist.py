@@ -116,7 +116,7 @@ def write_dummy_data(directory: str | os.PathLike) -> None:
     write_archive(os.path.join(directory, "notMNIST_large.tar.gz"), large_members())
 
 
-if __name__ == "__main__":  # python -m tfds_mnist_family.notmnist.fake_archive DIR
+if __name__ == "__main__":  # python -m tfds_mnist_family.testing.fake_notmnist DIR
     import sys
 
     write_dummy_data(sys.argv[1])
