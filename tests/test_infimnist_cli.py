@@ -9,7 +9,7 @@ import pytest
 
 from tfds_mnist_family.testing import infimnist_golden
 from tfds_mnist_family.core import idx
-from tfds_mnist_family.infimnist import reference_cli
+import tfds_mnist_family_cli
 
 EXTENSIONS = {"patterns": "pat", "labels": "lab", "svmlight": "svm", "vw": "vw",
               "arff": "arff", "display": "disp"}
@@ -27,7 +27,7 @@ def datadir() -> str:
 
 
 def run(capsysbinary, *argv: str) -> tuple[int, bytes, bytes]:
-    status = reference_cli.main(list(argv))
+    status = tfds_mnist_family_cli.main(["infimnist", *argv])
     captured = capsysbinary.readouterr()
     return status, captured.out, captured.err
 
@@ -70,11 +70,17 @@ def test_single_pristine_example_default_last(capsysbinary, datadir):
     ["patterns"], ["patterns", "1", "2", "3"], ["svmlight", "1", str(2**62)],
     ["--indices", "f.txt", "svmlight"], ["-d"], [],
 ])
-def test_bad_arguments_print_usage_and_exit_10(capsysbinary, argv):
+def test_bad_arguments_are_one_line_and_exit_10(capsysbinary, argv):
     status, out, err = run(capsysbinary, *argv)
     assert status == 10
     assert out == b""
-    assert b"usage: tfds-mnist-family infimnist" in err
+    assert err.count(b"\n") == 1 and err.startswith(b"infimnist: ")
+    assert b"(usage: tfds-mnist-family infimnist --help)" in err
+
+
+def test_help_prints_the_reference_usage_and_exits_0(capsysbinary):
+    status, out, err = run(capsysbinary, "--help")
+    assert status == 0 and out.startswith(b"usage: tfds-mnist-family infimnist") and err == b""
 
 
 def test_bad_index_file_names_file_and_line(capsysbinary, tmp_path):
@@ -84,8 +90,8 @@ def test_bad_index_file_names_file_and_line(capsysbinary, tmp_path):
     assert status == 10 and f"{listing}:2".encode() in err
 
 
-def test_missing_data_dir_lists_files_and_exits_2(capsysbinary, tmp_path):
+def test_missing_data_dir_lists_files_and_exits_3(capsysbinary, tmp_path):
     status, out, err = run(capsysbinary, "-d", str(tmp_path), "patterns", "70000")
-    assert status == 2 and out == b""
+    assert status == 3 and out == b"" and err.count(b"\n") == 1
     assert b"fields_float_1522x28x28.bin: missing" in err
     assert b"tangVec_float_60000x28x28.bin: missing" in err

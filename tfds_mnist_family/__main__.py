@@ -2,6 +2,6 @@
 
 import sys
 
-from tfds_mnist_family.cli import main
+from tfds_mnist_family_cli import main
 
 sys.exit(main())

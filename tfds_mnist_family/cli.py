@@ -1,25 +1,24 @@
-"""`tfds-mnist-family`: build, look at and export the datasets of this package.
+"""The commands of `tfds-mnist-family` (its grammar and checks: ``tfds_mnist_family_cli``).
 
-    tfds-mnist-family build NAME[/CONFIG] [--data_dir D] [--manual_dir M]
-    tfds-mnist-family show NAME[/CONFIG] --split S --n N --out grid.png
-    tfds-mnist-family export NAME[/CONFIG] --split S --format csv [--out F] [--header]
-    tfds-mnist-family demo [--data_dir D] [--out DIR]
-    tfds-mnist-family infimnist [-d DATADIR] FORMAT FIRST [LAST]   (the reference tool)
+Every exception a user's mistake or bad data can cause is turned into one line
+and an exit code (``user_errors``); anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import os
 import sys
+import tarfile
 import time
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-DEFAULT_DEMO_OUT = Path("out")
+from tfds_mnist_family_cli import DATA_EXIT, OUTPUT_EXIT, USAGE_EXIT, UserError
 
 
 def _tfds():
@@ -29,28 +28,68 @@ def _tfds():
     return tfds
 
 
-def _builder(name: str, data_dir: str | None):
+def _one_line(error: BaseException) -> str:
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Maps the exceptions of bad input to ``UserError`` (one line, an exit code)."""
+    from tfds_mnist_family.core.idx import IdxFormatError
+    from tfds_mnist_family.core.sources import DataSourceError
     tfds = _tfds()
+    data_errors = (DataSourceError, IdxFormatError, tarfile.TarError, EOFError, zlib.error,
+                   FileNotFoundError)
     try:
-        return tfds.builder(name, data_dir=data_dir)
+        yield
+    except BrokenPipeError:
+        raise
     except tfds.core.registered.DatasetNotFoundError as e:
-        raise SystemExit(f"error: unknown dataset {name!r}: {str(e).splitlines()[0]}") from e
+        first = _one_line(e).split(" Available datasets")[0].split(" Did you mean")[0]
+        raise UserError(f"error: {first} (`tfds-mnist-family list` shows this package's "
+                        "datasets)") from e
+    except data_errors as e:
+        raise UserError(f"error: {_one_line(e)}", DATA_EXIT) from e
+    except OSError as e:
+        raise UserError(f"error: {_one_line(e)}", OUTPUT_EXIT) from e
+    except (ValueError, KeyError) as e:
+        raise UserError(f"error: {_one_line(e)}", USAGE_EXIT) from e
 
 
-def _download_config(args: argparse.Namespace):
-    tfds = _tfds()
-    return tfds.download.DownloadConfig(
-        manual_dir=getattr(args, "manual_dir", None),
-        max_examples_per_split=getattr(args, "max_examples_per_split", None),
-        try_download_gcs=False,
-    )
+def _check_config(name: str) -> None:
+    """An unknown config of this package's datasets, named with the valid ones."""
+    from tfds_mnist_family import catalog
+    dataset, _, config = name.partition("/")
+    if dataset in catalog.DATASETS and config and ":" not in config:
+        names = [c.name for c in _tfds().builder_cls(dataset).BUILDER_CONFIGS]
+        if config not in names:
+            raise UserError(f"error: {dataset} has no config {config!r}; configs: "
+                            f"{', '.join(names)}")
 
 
 def prepare(name: str, args: argparse.Namespace):
     """Prepares ``name`` (if needed) and returns its builder."""
-    builder = _builder(name, args.data_dir)
-    builder.download_and_prepare(download_config=_download_config(args))
+    tfds = _tfds()
+    _check_config(name)
+    builder = tfds.builder(name, data_dir=args.data_dir)
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        manual_dir=getattr(args, "manual_dir", None),
+        max_examples_per_split=getattr(args, "max_examples_per_split", None),
+        try_download_gcs=False))
     return builder
+
+
+def _dataset(builder, split: str, n: int | None):
+    """The split as numpy examples; an unknown split fails here, before any output exists."""
+    ds = builder.as_dataset(split=split)
+    return _tfds().as_numpy(ds if n is None else ds.take(n))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tfds_mnist_family import catalog
+    _tfds()
+    print(catalog.listing(args.name))
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -60,14 +99,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     for split, info in builder.info.splits.items():
         print(f"  {split}: {info.num_examples} examples in {info.num_shards} shard(s)")
     return 0
-
-
-def _take_numpy(builder, split: str, n: int | None):
-    tfds = _tfds()
-    ds = builder.as_dataset(split=split)
-    if n is not None:
-        ds = ds.take(n)
-    return tfds.as_numpy(ds)
 
 
 def label_names(builder) -> list[str] | None:
@@ -84,9 +115,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tfds_mnist_family.core import sample_grid
 
     builder = prepare(args.name, args)
-    examples = list(_take_numpy(builder, args.split, args.n))
+    examples = list(_dataset(builder, args.split, args.n))
     if not examples:
-        raise SystemExit(f"error: split {args.split!r} of {args.name} is empty")
+        raise UserError(f"error: split {args.split!r} of {args.name} is empty")
     names = label_names(builder)
     images = np.stack([e["image"] for e in examples])
     captions = [names[e["label"]] if names else str(e["label"]) for e in examples]
@@ -108,23 +139,28 @@ def _format_pixels(image) -> list[str]:
     return [f"{float(v):.6g}" for v in flat]
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    if args.format != "csv":
-        raise SystemExit(f"error: unsupported --format {args.format!r}; only 'csv' is supported")
-    builder = prepare(args.name, args)
-    out = open(args.out, "w", newline="") if args.out != "-" else sys.stdout
+def _write_csv(out: io.TextIOBase, examples, header: bool) -> int:
+    writer = csv.writer(out, lineterminator="\n")
     count = 0
-    try:
-        writer = csv.writer(out, lineterminator="\n")
-        for example in _take_numpy(builder, args.split, args.n):
-            image = example["image"]
-            if count == 0 and args.header:
-                writer.writerow(csv_header(image.shape[1], image.shape[0]))
-            writer.writerow([str(int(example["label"]))] + _format_pixels(image))
-            count += 1
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    for example in examples:
+        image = example["image"]
+        if count == 0 and header:
+            writer.writerow(csv_header(image.shape[1], image.shape[0]))
+        writer.writerow([str(int(example["label"]))] + _format_pixels(image))
+        count += 1
+    return count
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tfds_mnist_family.core.atomic import atomic_output
+
+    builder = prepare(args.name, args)
+    examples = _dataset(builder, args.split, args.n)
+    if args.out == "-":
+        count = _write_csv(sys.stdout, examples, args.header)
+    else:  # appears complete or not at all; a failed export leaves the old file intact
+        with atomic_output(args.out, "w", newline="") as out:
+            count = _write_csv(out, examples, args.header)
     print(f"wrote {count} rows of {args.name} {args.split} to {args.out}", file=sys.stderr)
     return 0
 
@@ -136,6 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tfds_mnist_family.core import mnist, sample_grid
 
     out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
     data_dir = args.data_dir or str(out_dir / "tensorflow_datasets")
     args.data_dir = data_dir
     start = time.perf_counter()
@@ -153,7 +190,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "  (matches the published table)" if counts == published else "  (DIFFERS from the published table!)")
         ok &= published is None or counts == published
         print(f"  {split:<10} {info.num_examples:>6} examples, per class {counts}{verdict}")
-    examples = list(_take_numpy(builder, "train", 50))
+    examples = list(_dataset(builder, "train", 50))
     grid = sample_grid.save_grid(out_dir / "infimnist_mnist_train.png",
                                  np.stack([e["image"] for e in examples]),
                                  [str(e["label"]) for e in examples])
@@ -163,65 +200,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _add_dataset_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", help="dataset name, e.g. infimnist/mnist, notmnist/small")
-    p.add_argument("--data_dir", default=None, help="TFDS data directory (default ~/tensorflow_datasets)")
-    p.add_argument("--manual_dir", default=None,
-                   help="directory with local copies of the source files (offline builds)")
+COMMANDS = {"list": cmd_list, "build": cmd_build, "show": cmd_show, "export": cmd_export,
+            "demo": cmd_demo}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tfds-mnist-family", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("build", help="prepare a dataset (with TFDS progress bars)")
-    _add_dataset_args(p)
-    p.add_argument("--max_examples_per_split", type=int, default=None,
-                   help="prepare only this many examples per split (quick trials)")
-    p.set_defaults(func=cmd_build)
-
-    p = sub.add_parser("show", help="save a PNG grid of examples")
-    _add_dataset_args(p)
-    p.add_argument("--split", default="train")
-    p.add_argument("--n", type=int, default=50)
-    p.add_argument("--columns", type=int, default=10)
-    p.add_argument("--out", default="grid.png")
-    p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("export", help="write examples as MNIST-in-CSV (label, pix-11, pix-12, ...)")
-    _add_dataset_args(p)
-    p.add_argument("--split", default="train")
-    p.add_argument("--format", default="csv", help="only 'csv'")
-    p.add_argument("--out", default="-", help="output file ('-' = stdout)")
-    p.add_argument("--header", action="store_true", help="write a header row first")
-    p.add_argument("--n", type=int, default=None, help="only the first N examples")
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("demo", help="prepare MNIST offline and show what was done")
-    p.add_argument("--data_dir", default=None)
-    p.add_argument("--out", default=str(DEFAULT_DEMO_OUT))
-    p.set_defaults(func=cmd_demo)
-
-    sub.add_parser("infimnist", add_help=False,
-                   help="the InfiMNIST reference tool: [-d DATADIR] FORMAT FIRST [LAST]")
-    return parser
+def run(args: argparse.Namespace) -> int:
+    """Runs a parsed command; bad input becomes ``UserError``."""
+    with user_errors():
+        try:
+            return COMMANDS[args.command](args)
+        except BrokenPipeError:  # e.g. `export ... | head`
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "infimnist":
-        # The reference tool has its own grammar and exit codes (10 on bad usage).
-        from tfds_mnist_family.infimnist import reference_cli
-        return reference_cli.main(argv[1:])
-    args = build_parser().parse_args(argv)
-    from tfds_mnist_family.core.idx import IdxFormatError
-    from tfds_mnist_family.core.sources import DataSourceError
-    try:
-        return args.func(args)
-    except (DataSourceError, IdxFormatError, FileNotFoundError) as e:  # one line, no traceback
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def run_reference_tool(opts: dict) -> int:
+    """The ``infimnist`` reference tool on parsed options (see ``reference_cli``)."""
+    from tfds_mnist_family.infimnist import reference_cli
+    with user_errors():
+        return reference_cli.run(opts)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: list[str] | None = None) -> int:
+    """Same as the ``tfds-mnist-family`` command."""
+    import tfds_mnist_family_cli
+    return tfds_mnist_family_cli.main(argv)

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from tfds_mnist_family.core.atomic import atomic_output
+
 # IDX element type code -> big-endian numpy dtype.
 IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
@@ -225,19 +227,12 @@ def write_idx(target: str | os.PathLike | BinaryIO, array: np.ndarray) -> None:
     array = np.asarray(array)
     payload_dtype = array.dtype.newbyteorder(">")
     if isinstance(target, (str, os.PathLike)):
-        path = os.fspath(target)
-        tmp = f"{path}.incomplete"
-        try:
-            with open(tmp, "wb") as f:
-                if path.endswith(".gz"):
-                    with gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0) as gz:
-                        write_idx(gz, array)
-                else:
-                    write_idx(f, array)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_output(target) as f:
+            if os.fspath(target).endswith(".gz"):
+                with gzip.GzipFile(filename="", fileobj=f, mode="wb", mtime=0) as gz:
+                    write_idx(gz, array)
+            else:
+                write_idx(f, array)
         return
     target.write(idx_header_bytes(array.dtype, array.shape))
     target.write(np.ascontiguousarray(array, dtype=payload_dtype).tobytes())

@@ -13,6 +13,8 @@ index ``i``. A larger index is a deformed copy of training image
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +30,14 @@ TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
 TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 FILENAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+# SHA-256 of each file's uncompressed content, so a raw or re-compressed copy is verified too.
+CONTENT_SHA256 = {
+    TRAIN_IMAGES: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    TRAIN_LABELS: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    TEST_IMAGES: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+NUM_CLASSES = 10
 
 IMAGE_SIDE = 28
 PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -117,10 +127,40 @@ def find_file(directory: str | os.PathLike, filename: str) -> Path:
         f"{filename.removesuffix('.gz')}); copy the four MNIST files there")
 
 
-def load_mnist_files(paths: Mapping[str, str | os.PathLike]) -> MnistArrays:
-    """Reads and shape-checks the four MNIST files given as ``{filename: path}``."""
+def verify_content(path: str | os.PathLike, filename: str) -> None:
+    """Raises ``ChecksumMismatchError`` unless ``path`` (raw or gzip) holds MNIST's ``filename``."""
+    from tfds_mnist_family.core import sources
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as raw:
+        stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+        raw.seek(0)
+        try:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        except (OSError, EOFError) as e:
+            raise sources.ChecksumMismatchError(f"{path}: unreadable gzip data ({e}); replace it "
+                                                f"with MNIST's {filename}") from None
+    if digest.hexdigest() != CONTENT_SHA256[filename]:
+        raise sources.ChecksumMismatchError(
+            f"{path}: content is not MNIST's {filename} (SHA-256 {digest.hexdigest()} of the "
+            f"uncompressed data, expected {CONTENT_SHA256[filename]}); replace it with the "
+            "original file")
+
+
+def load_mnist_files(paths: Mapping[str, str | os.PathLike], verify: bool = False) -> MnistArrays:
+    """Reads and shape-checks the four MNIST files given as ``{filename: path}``.
+
+    ``verify``: check each file's content SHA-256 first (for copies no locator verified).
+    """
     def read(name: str, shape: tuple[int, ...]) -> np.ndarray:
-        return idx.read_idx(paths[name], expected_shape=shape, expected_dtype=np.uint8)
+        if verify:
+            verify_content(paths[name], name)
+        array = idx.read_idx(paths[name], expected_shape=shape, expected_dtype=np.uint8)
+        if len(shape) == 1 and array.size and int(array.max()) >= NUM_CLASSES:
+            raise idx.IdxFormatError(f"{paths[name]}: label {int(array.max())} is not a digit "
+                                     "0-9; the file is corrupt")
+        return array
 
     side = (IMAGE_SIDE, IMAGE_SIDE)
     return MnistArrays(

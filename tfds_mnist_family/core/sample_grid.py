@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from tfds_mnist_family.core.atomic import atomic_output
+
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """Maps images of any dtype/range to uint8 (min-max over the whole batch for floats)."""
@@ -46,5 +48,7 @@ def save_grid(path: str | os.PathLike, images: np.ndarray,
     """Writes a sample grid PNG and returns its path."""
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    grid_image(images, captions, **kwargs).save(path, format="PNG")
+    image = grid_image(images, captions, **kwargs)
+    with atomic_output(path) as f:
+        image.save(f, format="PNG")
     return path

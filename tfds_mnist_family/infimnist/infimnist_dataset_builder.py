@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import mnist, sources, tfds_compat
+from tfds_mnist_family.core import build_guard, mnist, sources, tfds_compat
 from tfds_mnist_family.infimnist import configs, fast_writer, inputs, ops, procedural
 from tfds_mnist_family.infimnist.indices import IndexRange
 
@@ -22,7 +22,8 @@ _CHECKSUMS = Path(__file__).parent / "checksums.tsv"
 _BATCH = 8192
 
 
-class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
+class Builder(build_guard.BuildGuardMixin, tfds_compat.BatchWriterMixin,
+              tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for InfiMNIST (MNIST8M), its procedural variant and MNIST."""
 
     BUILDER_CONFIGS = configs.BUILDER_CONFIGS
@@ -49,6 +50,7 @@ class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
             }),
             supervised_keys=("image", "label"),
             homepage="https://leon.bottou.org/projects/infimnist",
+            metadata=tfds.core.MetadataDict(),
             # Examples are stored in index order, so `train[:50000]` means the
             # first 50,000 indices of the split.
             disable_shuffling=True,
@@ -74,6 +76,7 @@ class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
                 for split, r in self.builder_config.splits.items()}
 
     def _mnist(self, dl_manager) -> mnist.MnistArrays:
+        self.info.metadata["mnist_content_sha256"] = dict(mnist.CONTENT_SHA256)
         return mnist.locate(dl_manager, "infimnist", _CHECKSUMS)
 
     def _batch_generator(self, dl_manager) -> ops.BatchGenerator:
@@ -84,7 +87,10 @@ class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
         else:
             locator = sources.Locator.for_builder(dl_manager, "infimnist", inputs.InfimnistForms(),
                                                   explicit=config.data_path)
-            tables = inputs.load_inputs(locator.locate(inputs.ARCHIVE).path)
+            found = locator.locate(inputs.ARCHIVE)
+            self.info.metadata["source"] = found.metadata()
+            tables = inputs.load_inputs(found.path)
+        self.info.metadata["inputs"] = dict(tables.provenance)  # what the data was made from
         return ops.BatchGenerator(tables, batch_size=_BATCH, jit_compile=True)
 
     def _generate_examples(self, batches):

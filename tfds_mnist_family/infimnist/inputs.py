@@ -14,9 +14,11 @@ Missing or wrong-sized files raise ``InputFilesError`` listing all of them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -122,28 +124,64 @@ def _read_float_stream(stream: BinaryIO, count: int, what: str,
     return out
 
 
-def _read_mnist(paths: dict[str, Path]) -> list[np.ndarray]:
-    return [idx.read_idx(paths[name], expected_shape=shape, expected_dtype=np.uint8)
-            for name, (_, shape) in MNIST_RAW.items()]
+# No published checksum exists for the fields and tangents; these bounds are the strongest
+# check there is: finite values on the pixel scale (tangents are image derivatives, fields
+# displacements of a few pixels), far beyond any real value, far below garbage floats.
+MAX_ABS_INPUT_VALUE = 1e4
+
+
+def check_values(array: np.ndarray, what: str) -> None:
+    """Raises InputFilesError naming ``what`` for NaN/inf or values beyond the pixel scale."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise InputFilesError(f"{what}: {int((~finite).sum())} non-finite value(s) (NaN or "
+                              "inf); the file is corrupt. Replace it with a fresh copy.")
+    peak = float(np.abs(array).max()) if array.size else 0.0
+    if peak > MAX_ABS_INPUT_VALUE:
+        raise InputFilesError(f"{what}: value {peak:g} is beyond +-{MAX_ABS_INPUT_VALUE:g}; not "
+                              "InfiMNIST data (wrong file or byte order?). Replace it.")
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(memoryview(np.ascontiguousarray(array)).cast("B")).hexdigest()
+
+
+def _tables(paths: dict[str, Path], fields: np.ndarray, tangents: np.ndarray, where: str
+            ) -> ops.InfimnistInputs:
+    """Verified MNIST (content checksums) + value-checked fields/tangents, with provenance."""
+    arrays = mnist.load_mnist_files({name + ".gz": paths[name] for name in MNIST_RAW},
+                                    verify=True)
+    check_values(fields, f"{where}: {FIELDS_FILE}")
+    check_values(tangents, f"{where}: {TANGENTS_FILE}")
+    provenance = {name + " (content)": mnist.CONTENT_SHA256[name + ".gz"] for name in MNIST_RAW}
+    provenance |= {FIELDS_FILE: _sha256(fields), TANGENTS_FILE: _sha256(tangents)}
+    return ops.numpy_inputs_to_tensors(arrays.test_images, arrays.test_labels,
+                                       arrays.train_images, arrays.train_labels, fields,
+                                       tangents, provenance)
 
 
 def load_data_dir(directory: str | os.PathLike) -> ops.InfimnistInputs:
     """Loads the six files of a directory as ``InfimnistInputs``."""
     paths = check_data_dir(directory)
-    test_images, test_labels, train_images, train_labels = _read_mnist(paths)
     fields = np.fromfile(paths[FIELDS_FILE], dtype="<f4")
     with open(paths[TANGENTS_FILE], "rb") as f:
         tangents = _read_float_stream(f, TANGENTS_BYTES // 4, str(paths[TANGENTS_FILE]))
-    return ops.numpy_inputs_to_tensors(test_images, test_labels, train_images, train_labels,
-                                       fields, tangents)
+    return _tables(paths, fields, tangents, str(resolve_data_dir(directory)))
 
 
 def load_archive(archive: str | os.PathLike) -> ops.InfimnistInputs:
     """Loads the inputs from ``infimnist.tar.gz`` without unpacking the tangent file to disk."""
-    archive = Path(archive)
+    try:
+        return _load_archive(Path(archive))
+    except (tarfile.TarError, EOFError, zlib.error) as e:
+        raise InputFilesError(f"{archive}: damaged or truncated archive ({e}); replace it with "
+                              f"{ARCHIVE_NAME} ({ARCHIVE_URL})") from None
+
+
+def _load_archive(archive: Path) -> ops.InfimnistInputs:
     tangents = None
     with tempfile.TemporaryDirectory(prefix="infimnist_") as tmp, \
-            tarfile.open(archive, mode="r:*") as tar:
+            _open_tar(archive) as tar:
         for member in tar:
             base = os.path.basename(member.name)
             if not member.isfile() or base not in ALL_FILES + tuple(n + ".gz" for n in MNIST_RAW):
@@ -166,10 +204,21 @@ def load_archive(archive: str | os.PathLike) -> ops.InfimnistInputs:
             raise InputFilesError(f"{archive} (archive members): {e}") from None
         if tangents is None:
             raise _fail(str(archive), [f"{TANGENTS_FILE}: missing from the archive"])
-        test_images, test_labels, train_images, train_labels = _read_mnist(paths)
         fields = np.fromfile(paths[FIELDS_FILE], dtype="<f4")
-    return ops.numpy_inputs_to_tensors(test_images, test_labels, train_images, train_labels,
-                                       fields, tangents)
+        try:
+            return _tables(paths, fields, tangents, f"{archive} (archive)")
+        except (sources.DataSourceError, idx.IdxFormatError) as e:  # name the member, not tmp
+            raise InputFilesError(f"{archive}: bad archive member: "
+                                  f"{str(e).replace(tmp + os.sep, '')}") from None
+
+
+def _open_tar(archive: Path) -> tarfile.TarFile:
+    """The archive opened for streaming; a damaged one fails naming the file."""
+    try:
+        return tarfile.open(archive, mode="r:*")
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise InputFilesError(f"{archive}: not a readable tar archive ({e}); replace it with "
+                              f"{ARCHIVE_NAME} ({ARCHIVE_URL})") from None
 
 
 def load_inputs(source: str | os.PathLike) -> ops.InfimnistInputs:

@@ -53,12 +53,15 @@ class InfimnistInputs:
     labels: tf.Tensor
     fields: tf.Tensor
     tangents: tf.Tensor
+    # What the tables were made from (file -> SHA-256, ...), for the dataset metadata.
+    provenance: dict = dataclasses.field(default_factory=dict, compare=False)
 
     def to(self, device: str) -> "InfimnistInputs":
         """A copy of the tables placed on ``device`` (e.g. ``"/GPU:0"``)."""
         with tf.device(device):
             return InfimnistInputs(*(tf.identity(t) for t in
-                                     (self.images, self.labels, self.fields, self.tangents)))
+                                     (self.images, self.labels, self.fields, self.tangents)),
+                                   provenance=self.provenance)
 
 
 def _simulate(code: int, c: np.ndarray) -> np.ndarray:
@@ -203,7 +206,8 @@ def _deform_fused(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
 
 def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
                             train_images: np.ndarray, train_labels: np.ndarray,
-                            fields: np.ndarray, tangents: np.ndarray) -> InfimnistInputs:
+                            fields: np.ndarray, tangents: np.ndarray,
+                            provenance: dict | None = None) -> InfimnistInputs:
     """Builds ``InfimnistInputs`` from numpy arrays (tangents shared, not copied, when aligned)."""
     images = aligned_empty((mnist.NUM_IMAGES, PIXELS), np.float32)
     images[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
@@ -214,6 +218,7 @@ def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
         labels=tf.constant(labels),
         fields=tf.constant(np.asarray(fields, np.float32).reshape(NUM_FIELDS, PIXELS)),
         tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(mnist.NUM_TRAIN_IMAGES, 2 * PIXELS)),
+        provenance=dict(provenance or {}),
     )
 
 

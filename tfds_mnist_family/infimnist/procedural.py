@@ -20,6 +20,7 @@ platform and numpy version (no library RNG, no transcendental functions).
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 
@@ -90,9 +91,12 @@ def procedural_inputs(seed: int = DEFAULT_SEED) -> ops.InfimnistInputs:
 def procedural_inputs_from(arrays: mnist.MnistArrays,
                            seed: int = DEFAULT_SEED) -> ops.InfimnistInputs:
     """Procedural ``InfimnistInputs`` from MNIST arrays."""
+    fields = procedural_fields(seed)
+    provenance = {"inputs": f"procedural (seed {seed})",
+                  "fields_sha256": hashlib.sha256(fields.tobytes()).hexdigest()}
     return ops.numpy_inputs_to_tensors(
         arrays.test_images, arrays.test_labels, arrays.train_images, arrays.train_labels,
-        procedural_fields(seed), procedural_tangents(arrays.train_images))
+        fields, procedural_tangents(arrays.train_images), provenance)
 
 
 # SHA-256 of procedural_fields(DEFAULT_SEED).tobytes(): pins version 1.0.0.

@@ -10,15 +10,16 @@ display. Examples FIRST..=LAST (LAST defaults to FIRST) go to standard output
 in exactly the reference tool's bytes. ``--indices FILE`` (one index per line)
 writes patterns/labels for an arbitrary list. DATADIR holds the six input files
 (MNIST ones raw or .gz) or is the ``infimnist.tar.gz`` archive; default: ``./data``,
-else ``$TFDS_MNIST_FAMILY_DATA[/infimnist]`` (``sources.Locator``, as the builder). ``--procedural`` uses the procedural
-inputs (from MNIST alone; not MNIST8M). Bad arguments: usage on stderr, exit 10.
+else ``$TFDS_MNIST_FAMILY_DATA[/infimnist]`` (``sources.Locator``, as the builder).
+``--procedural`` uses the procedural inputs (from MNIST alone; not MNIST8M). The
+grammar is parsed, and bad usage reported (exit 10), by ``tfds_mnist_family_cli``
+before this module is imported.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,93 +27,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tfds_mnist_family.core.sources import DataSourceError
-from tfds_mnist_family.infimnist.indices import MAX_INDEX, IndexRange
+from tfds_mnist_family.infimnist.indices import IndexRange
 
-FORMATS = ("patterns", "labels", "svmlight", "vw", "arff", "display")
-USAGE_EXIT = 10
-DATA_ERROR_EXIT = 2
 _BATCH = 8192
 _DISPLAY_CHARS = np.frombuffer(b"  ....:::::###@@", np.uint8)
-USAGE = ("usage: tfds-mnist-family infimnist [-d DATADIR] [--procedural] FORMAT FIRST [LAST]\n"
-         "       tfds-mnist-family infimnist [-d DATADIR] [--procedural] --indices FILE "
-         "{patterns|labels}\n"
-         "  FORMAT: a prefix of " + ", ".join(FORMATS) + "\n"
-         "  FIRST, LAST: example indices, 0 <= FIRST <= LAST < 2**62 (LAST defaults to FIRST)\n"
-         "  DATADIR: directory with the six InfiMNIST data files, or infimnist.tar.gz\n")
-
-
-class UsageError(ValueError):
-    """Bad command-line arguments."""
-
-
-def _format(word: str) -> str:
-    matches = [f for f in FORMATS if word and f.startswith(word)]
-    if len(matches) != 1:
-        raise UsageError(f"unknown or ambiguous format {word!r}")
-    return matches[0]
-
-
-def _index(word: str, what: str) -> int:
-    if not re.fullmatch(r"[+-]?[0-9]+", word):
-        raise UsageError(f"{what} must be an integer, got {word!r}")
-    value = int(word)
-    if value < 0:
-        raise UsageError(f"{what} must not be negative, got {value}")
-    if value >= MAX_INDEX:
-        raise UsageError(f"{what} must be below 2**62, got {value}")
-    return value
-
-
-def parse_args(argv: list[str]) -> dict:
-    """Parses the reference grammar; raises UsageError."""
-    opts: dict = {"datadir": None, "indices": None, "procedural": False}
-    rest: list[str] = []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        if arg in ("-d", "--indices"):
-            if not args:
-                raise UsageError(f"{arg} needs an argument")
-            opts["datadir" if arg == "-d" else "indices"] = args.pop(0)
-        elif arg == "--procedural":
-            opts["procedural"] = True
-        elif arg in ("-h", "--help"):
-            raise UsageError("help")
-        else:
-            rest.append(arg)
-    if not rest:
-        raise UsageError("missing FORMAT")
-    opts["format"] = _format(rest[0])
-    if opts["indices"] is not None:
-        if opts["format"] not in ("patterns", "labels"):
-            raise UsageError("--indices works with the patterns and labels formats only")
-        if len(rest) != 1:
-            raise UsageError("--indices takes no FIRST/LAST")
-        return opts
-    if len(rest) not in (2, 3):
-        raise UsageError("expected FORMAT FIRST [LAST]")
-    opts["first"] = _index(rest[1], "FIRST")
-    opts["last"] = _index(rest[2], "LAST") if len(rest) == 3 else opts["first"]
-    if opts["last"] < opts["first"]:
-        raise UsageError(f"LAST ({opts['last']}) is smaller than FIRST ({opts['first']})")
-    return opts
-
-
-def read_index_file(path: str) -> np.ndarray:
-    """One non-negative integer per line (blank lines ignored); errors name file and line."""
-    values = []
-    try:
-        lines = Path(path).read_text().splitlines()
-    except OSError as e:
-        raise UsageError(f"--indices {path}: cannot read ({e.strerror})") from None
-    for lineno, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                values.append(_index(line.strip(), f"{path}:{lineno}"))
-            except UsageError as e:
-                raise UsageError(f"--indices: {e}") from None
-    return np.array(values, dtype=np.int64)
 
 
 def locate_inputs(datadir: str | None) -> str:
@@ -203,23 +121,15 @@ def _cached_generator(source: str):
     return ops.BatchGenerator(loaded, batch_size=_BATCH, jit_compile=True)
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: returns the exit status (0, 10 on bad arguments, 2 on bad data)."""
-    try:
-        opts = parse_args(argv)
-        listed = read_index_file(opts["indices"]) if opts["indices"] is not None else None
-    except UsageError as e:
-        sys.stderr.write(("" if str(e) == "help" else f"infimnist: {e}\n") + USAGE)
-        return USAGE_EXIT
-    try:
-        generator = _load_generator(opts)
-    except (OSError, ValueError, DataSourceError) as e:
-        sys.stderr.write(f"infimnist: {e}\n")
-        return DATA_ERROR_EXIT
+def run(opts: dict) -> int:
+    """Writes what ``opts`` (``tfds_mnist_family_cli.parse_reference_args``) asks for to
+    stdout; returns the exit status. Data errors raise (the CLI reports them)."""
+    generator = _load_generator(opts)
     out = sys.stdout.buffer
     fmt = opts["format"]
     try:
-        if listed is not None:
+        if opts["listed"] is not None:
+            listed = np.array(opts["listed"], dtype=np.int64)
             batches = ((chunk, *generator(chunk)) for chunk in
                        (listed[lo:lo + _BATCH] for lo in range(0, len(listed), _BATCH)))
             write(out, fmt, batches, 0, 0, len(listed))
@@ -235,7 +145,3 @@ def main(argv: list[str]) -> int:
             pass
         return 1
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main(sys.argv[1:]))
