@@ -37,9 +37,10 @@ def user_errors() -> Iterator[None]:
     """Maps the exceptions of bad input to ``UserError`` (one line, an exit code)."""
     from tfds_mnist_family.core.idx import IdxFormatError
     from tfds_mnist_family.core.sources import DataSourceError
+    from tfds_mnist_family.infimnist.inputs import InputFilesError
     tfds = _tfds()
-    data_errors = (DataSourceError, IdxFormatError, tarfile.TarError, EOFError, zlib.error,
-                   FileNotFoundError)
+    data_errors = (DataSourceError, IdxFormatError, InputFilesError, tarfile.TarError, EOFError,
+                   zlib.error)
     try:
         yield
     except BrokenPipeError:

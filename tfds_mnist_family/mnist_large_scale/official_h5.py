@@ -9,19 +9,47 @@ axis (112, 112, 1); that dummy is never an example.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from tfds_mnist_family.core import mnist
+from tfds_mnist_family.core import mnist, sources
+from tfds_mnist_family.core.atomic import atomic_output
 from tfds_mnist_family.mnist_large_scale import recipe
 
 # TFDS split name -> suffix of the official datasets.
 SPLIT_SUFFIX = {"train": "train", "validation": "val", "test": "test"}
 IMAGE_SHAPE = (recipe.OUTPUT_SIZE, recipe.OUTPUT_SIZE, 1)
+# Pixel values are (2/pi) * atan(...), strictly inside (-1, 1).
+VALUE_BOUND = 1.0
+_COUNTS_IN_NAME = (("train", r"_tr(\d+)_"), ("validation", r"_vl(\d+)_"), ("test", r"_te(\d+)_"))
+
+
+class OfficialFileError(sources.DataSourceError):
+    """An official-layout HDF5 file that is unreadable or does not hold what it should."""
+
+
+def declared_counts(path: str | os.PathLike) -> dict[str, int]:
+    """Examples per split that an official file name promises (``..._tr50000_vl10000_te10000_...``)."""
+    name = Path(path).name
+    return {split: int(m.group(1)) for split, pattern in _COUNTS_IN_NAME
+            if (m := re.search(pattern, name))}
+
+
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[h5py.File]:
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as e:
+        raise OfficialFileError(f"{path}: not a readable HDF5 file ({e}); replace it with the "
+                                "official file") from None
+    with h5:
+        yield h5
 
 
 def training_file_name(train_tag: str) -> str:
@@ -36,45 +64,67 @@ def test_file_name(test_tag: str) -> str:
             f"_scte{test_tag}.h5")
 
 
-def _datasets(h5: h5py.File, path: Path, split: str) -> tuple[h5py.Dataset, h5py.Dataset]:
+def _datasets(h5: h5py.File, path: Path, split: str,
+              check_counts: bool) -> tuple[h5py.Dataset, h5py.Dataset]:
     suffix = SPLIT_SUFFIX[split]
     missing = [name for name in (f"x_{suffix}", f"y_{suffix}") if name not in h5]
     if missing:
-        raise ValueError(f"{path}: missing HDF5 dataset(s) {missing} for split {split!r}; "
+        raise OfficialFileError(f"{path}: missing HDF5 dataset(s) {missing} for split {split!r}; "
                          f"found {sorted(h5.keys())}. Is this an official MNIST Large Scale file?")
     images, labels = h5[f"x_{suffix}"], h5[f"y_{suffix}"]
     if images.ndim != 4 or tuple(images.shape[1:]) != IMAGE_SHAPE:
-        raise ValueError(
+        raise OfficialFileError(
             f"{path}: /x_{suffix} has shape {images.shape}, expected (n, 112, 112, 1). "
             "(A 3-D (112, 112, 1) array is the dummy sample of a test-only file: "
             "use that file for the test split only.)")
     n_labels = labels.shape[0] if labels.ndim else 0
     if labels.ndim not in (1, 2) or (labels.ndim == 2 and labels.shape[1] != 1) \
             or n_labels != images.shape[0]:
-        raise ValueError(f"{path}: /y_{suffix} has shape {labels.shape}, expected "
-                         f"({images.shape[0]},) or ({images.shape[0]}, 1) to match /x_{suffix}")
+        raise OfficialFileError(f"{path}: /y_{suffix} has shape {labels.shape}, expected "
+                                f"({images.shape[0]},) or ({images.shape[0]}, 1) to match "
+                                f"/x_{suffix}")
+    promised = declared_counts(path).get(split)
+    if check_counts and promised is not None and images.shape[0] != promised:
+        raise OfficialFileError(f"{path}: /x_{suffix} holds {images.shape[0]} examples, but the "
+                                f"file name promises {promised}; the file is truncated or "
+                                "renamed. Replace it with the official file.")
     return images, labels
 
 
-def num_examples(path: str | os.PathLike, split: str) -> int:
+def num_examples(path: str | os.PathLike, split: str, check_counts: bool = True) -> int:
     """Number of examples of ``split`` in an official-layout file."""
     path = Path(path)
-    with h5py.File(path, "r") as h5:
-        return _datasets(h5, path, split)[0].shape[0]
+    with _open(path) as h5:
+        return _datasets(h5, path, split, check_counts)[0].shape[0]
 
 
-def iter_batches(path: str | os.PathLike, split: str,
-                 batch_size: int = 500) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yields (images float32 (b, 112, 112, 1), labels int64 (b,)) in file order."""
+def iter_batches(path: str | os.PathLike, split: str, batch_size: int = 500,
+                 check_counts: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yields (images float32 (b, 112, 112, 1), labels int64 (b,)) in file order.
+
+    Every value is checked: pixels must be finite and inside (-1, 1) (the soft
+    threshold's range), labels digits 0-9; a bad value fails naming file, split and row.
+    """
     path = Path(path)
-    with h5py.File(path, "r") as h5:
-        images, labels = _datasets(h5, path, split)
+    with _open(path) as h5:
+        images, labels = _datasets(h5, path, split, check_counts)
+        suffix = SPLIT_SUFFIX[split]
         for start in range(0, images.shape[0], batch_size):
-            x = np.asarray(images[start:start + batch_size], dtype=np.float32)
-            y = np.asarray(labels[start:start + batch_size]).reshape(-1)
+            try:
+                x = np.asarray(images[start:start + batch_size], dtype=np.float32)
+                y = np.asarray(labels[start:start + batch_size]).reshape(-1)
+            except OSError as e:
+                raise OfficialFileError(f"{path}: /x_{suffix} unreadable near row {start} "
+                                        f"({e}); the file is damaged") from None
+            bad = ~(np.isfinite(x) & (np.abs(x) < VALUE_BOUND))
+            if bad.any():
+                where = tuple(np.argwhere(bad)[0])
+                raise OfficialFileError(
+                    f"{path}: /x_{suffix} row {start + int(where[0])} has pixel value "
+                    f"{float(x[where]):g}, outside the data's range (-1, 1); the file is corrupt")
             if not np.all((y >= 0) & (y <= 9) & (y == np.round(y))):
-                raise ValueError(f"{path}: /y_{SPLIT_SUFFIX[split]} holds labels outside "
-                                 f"the digits 0-9 near row {start}")
+                raise OfficialFileError(f"{path}: /y_{suffix} holds labels outside the digits 0-9 "
+                                        f"near row {start}")
             yield x, y.astype(np.int64)
 
 
@@ -88,7 +138,7 @@ def write_file(path: str | os.PathLike, splits: dict[str, tuple[np.ndarray, np.n
     as (n, 1) instead of (n,).
     """
     path = Path(path)
-    with h5py.File(path, "w") as h5:
+    with atomic_output(path, "w+b") as f, h5py.File(f, "w") as h5:
         for split, suffix in SPLIT_SUFFIX.items():
             if split in splits:
                 images, labels = splits[split]

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from tfds_mnist_family.core import build_guard, sources
-from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, members
+from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, letter_check, members
 from tfds_mnist_family.notmnist.report import GenerationReport
 
 _HOMEPAGE = "http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html"
@@ -103,6 +103,7 @@ class Builder(build_guard.BuildGuardMixin, tfds.core.GeneratorBasedBuilder):
         the dataset metadata; unreadable files are reported in every pass but logged once.
         """
         full_pass = fold is None
+        letter_means = letter_check.LetterMeans()
         yielded = 0
         for member in members.iter_source(source):
             if member.letter is None:
@@ -119,6 +120,7 @@ class Builder(build_guard.BuildGuardMixin, tfds.core.GeneratorBasedBuilder):
                 report.duplicates_removed.append(member.path)
                 continue
             if full_pass:
+                letter_means.add(member.letter, glyph.pixels)
                 report.examples[member.letter] += 1
                 report.plain_white[member.letter] += int(np.all(glyph.pixels == 255))
             yielded += 1
@@ -131,6 +133,7 @@ class Builder(build_guard.BuildGuardMixin, tfds.core.GeneratorBasedBuilder):
                 "notMNIST archive.")
         if full_pass:
             _check_complete(source, report)
+            self.info.metadata["letter_check"] = letter_means.check(source)
             self.info.metadata.update(report.metadata())
 
 
