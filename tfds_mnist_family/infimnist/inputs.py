@@ -130,16 +130,22 @@ def _read_float_stream(stream: BinaryIO, count: int, what: str,
 MAX_ABS_INPUT_VALUE = 1e4
 
 
-def check_values(array: np.ndarray, what: str) -> None:
-    """Raises InputFilesError naming ``what`` for NaN/inf or values beyond the pixel scale."""
-    finite = np.isfinite(array)
-    if not finite.all():
-        raise InputFilesError(f"{what}: {int((~finite).sum())} non-finite value(s) (NaN or "
-                              "inf); the file is corrupt. Replace it with a fresh copy.")
-    peak = float(np.abs(array).max()) if array.size else 0.0
-    if peak > MAX_ABS_INPUT_VALUE:
-        raise InputFilesError(f"{what}: value {peak:g} is beyond +-{MAX_ABS_INPUT_VALUE:g}; not "
-                              "InfiMNIST data (wrong file or byte order?). Replace it.")
+def check_values(array: np.ndarray, what: str, chunk: int = 1 << 22) -> None:
+    """Raises InputFilesError naming ``what`` for NaN/inf or values beyond the pixel scale.
+
+    Works in chunks, so checking the 376 MB of tangents adds ~16 MB of peak memory."""
+    flat = array.reshape(-1)
+    for start in range(0, flat.size, chunk):
+        part = flat[start:start + chunk]
+        finite = np.isfinite(part)
+        if not finite.all():
+            raise InputFilesError(f"{what}: non-finite value (NaN or inf) at element "
+                                  f"{start + int(np.argmin(finite))}; the file is corrupt. "
+                                  "Replace it with a fresh copy.")
+        peak = float(np.abs(part).max())
+        if peak > MAX_ABS_INPUT_VALUE:
+            raise InputFilesError(f"{what}: value {peak:g} is beyond +-{MAX_ABS_INPUT_VALUE:g}; "
+                                  "not InfiMNIST data (wrong file or byte order?). Replace it.")
 
 
 def _sha256(array: np.ndarray) -> str:
