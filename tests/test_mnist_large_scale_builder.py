@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -160,3 +162,40 @@ def test_same_config_twice_gives_identical_bytes(tmp_path):
     first, second = ([(e["index"], e["image"].tobytes(), e["scale"]) for e in _examples(b, "test")]
                      for b in builds)
     assert first == second and len(first) == 3
+
+
+def test_builder_version_and_release_notes():
+    cls = tfds.builder_cls("mnist_large_scale")
+    assert str(cls.VERSION) == "2.0.0" and set(cls.RELEASE_NOTES) == {"1.0.0", "2.0.0"}
+    assert all(c.recipe_version == recipe.RECIPE_VERSION == "2.0.0" for c in cls.BUILDER_CONFIGS)
+
+
+def test_config_with_recipe_1_reproduces_old_generation(tmp_path, mnist):
+    from tfds_mnist_family.mnist_large_scale.mnist_large_scale_dataset_builder import (
+        MnistLargeScaleConfig)
+
+    config = MnistLargeScaleConfig(name="scte2p000_recipe1", scale_lo=2.0, scale_hi=2.0,
+                                   test_only=True, recipe_version="1.0.0")
+    builder = tfds.builder("mnist_large_scale", config=config, data_dir=str(tmp_path))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
+        max_examples_per_split=2))
+    got = _examples(builder, "test")
+    old = ops.generate(mnist.test_images[:2], np.full(2, 2.0, np.float32), "1.0.0").numpy()
+    for e, want in zip(got, old):
+        np.testing.assert_array_equal(e["image"], want)
+    assert not np.array_equal(old, ops.generate(mnist.test_images[:2], np.full(2, 2.0, np.float32)))
+
+
+def test_official_file_under_another_name_is_reported_at_warning(tmp_path, caplog):
+    manual = tmp_path / "manual"
+    manual.mkdir()
+    renamed = manual / (official_h5.test_file_name("1p414")[:-3] + "-1.h5")  # duplicate download
+    official_h5.write_file(renamed, {"test": _random_official_split(np.random.default_rng(5), 2)},
+                           dummy_splits=True)
+    with caplog.at_level(logging.WARNING):
+        builder = _build("scte1p414", tmp_path / "data", manual, max_examples=2)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING
+                and "mnist_large_scale" in r.getMessage()]
+    assert any(official_h5.test_file_name("1p414") in w and str(manual) in w
+               and renamed.name in w and "generating" in w for w in warnings), warnings
+    assert [e["index"] for e in _examples(builder, "test")] == [0, 1]  # generated, not read

@@ -71,6 +71,18 @@ def reference_threshold(grey: np.ndarray) -> np.ndarray:
     return 2 / np.pi * np.arctan(0.02 * (grey - 128))
 
 
+def reference_stretch(grey: np.ndarray) -> np.ndarray:
+    """Recipe 2.0.0: min-max stretch of one smoothed canvas to 0..255."""
+    return (grey - grey.min()) * 255.0 / (grey.max() - grey.min())
+
+
+def reference_image(image: np.ndarray, s: float, version: str) -> np.ndarray:
+    grey = reference_gaussian(reference_resample(image, s), 7 / 8 * s)  # sigma from the paper, not recipe.py
+    if version == "2.0.0":
+        grey = reference_stretch(grey)
+    return reference_threshold(grey)
+
+
 # --------------------------------------------------------------------- tests
 def test_shapes_and_dtype(digits):
     images, _ = digits
@@ -81,9 +93,9 @@ def test_shapes_and_dtype(digits):
 
 
 @pytest.mark.parametrize("s", SCALES)
-def test_value_range_and_background(digits, s):
+def test_value_range_and_background_recipe_1(digits, s):
     images, _ = digits
-    out = ops.generate(images, np.full(len(images), s, np.float32)).numpy()
+    out = ops.generate(images, np.full(len(images), s, np.float32), "1.0.0").numpy()
     # Bicubic overshoot may reach a few grey levels below 0 / above 255, no more.
     assert out.min() >= reference_threshold(-20.0) and out.max() <= reference_threshold(275.0)
     assert out.max() > 0.5  # The digit's strokes are there.
@@ -94,6 +106,43 @@ def test_value_range_and_background(digits, s):
 
 def test_background_value_is_the_published_one():
     assert abs(recipe.BACKGROUND_VALUE - (-0.7629)) < 1e-4
+
+
+@pytest.mark.parametrize("s", SCALES)
+def test_recipe_2_spans_the_full_range_per_image(digits, s):
+    images, _ = digits
+    out = ops.generate(images, np.full(len(images), s, np.float32)).numpy()
+    # Every image is stretched: min grey -> 0, max grey -> 255 before the threshold.
+    np.testing.assert_allclose(out.max(axis=(1, 2, 3)), reference_threshold(255.0), atol=1e-5)
+    np.testing.assert_allclose(out.min(axis=(1, 2, 3)), reference_threshold(0.0), atol=1e-5)
+    if s <= 4.0:  # Corners are background (grey 0), mapped by the same stretch.
+        corners = out[:, [0, 0, -1, -1], [0, -1, 0, -1], 0]
+        grey = ops.smoothed(images, np.full(len(images), s, np.float32)).numpy().astype(np.float64)
+        lo, hi = grey.min(axis=(1, 2)), grey.max(axis=(1, 2))
+        expected = np.broadcast_to(reference_threshold(-lo * 255 / (hi - lo))[:, None], corners.shape)
+        np.testing.assert_allclose(corners, expected, atol=1e-5)
+        if s >= 1.0:  # Bicubic undershoot is < 1 grey level here: background stays ~f(0).
+            assert np.abs(corners - recipe.BACKGROUND_VALUE).max() < 2e-3
+    # The check can fail: recipe 1.0.0 leaves most peaks below f(255).
+    old = ops.generate(images, np.full(len(images), s, np.float32), "1.0.0").numpy()
+    assert (old.max(axis=(1, 2, 3)) < reference_threshold(250.0)).mean() > 0.5
+
+
+def test_recipe_versions_are_validated(digits):
+    images, _ = digits
+    assert recipe.RECIPE_VERSION == "2.0.0" and recipe.RECIPE_VERSIONS == ("1.0.0", "2.0.0")
+    with pytest.raises(ValueError, match="recipe_version"):
+        ops.generate(images[:1], np.ones(1, np.float32), "3.0.0")
+    default = ops.generate(images[:2], np.full(2, 2.0, np.float32)).numpy()
+    np.testing.assert_array_equal(
+        default, ops.generate(images[:2], np.full(2, 2.0, np.float32), "2.0.0").numpy())
+
+
+def test_stretch_leaves_a_constant_canvas_unchanged():
+    flat = tf.fill([2, 112, 112], 7.0)
+    np.testing.assert_array_equal(ops.stretch_contrast(flat, "2.0.0").numpy(), 7.0)
+    blank = ops.generate(np.zeros((1, 28, 28), np.uint8), np.ones(1, np.float32)).numpy()
+    np.testing.assert_allclose(blank, recipe.BACKGROUND_VALUE, atol=1e-6)
 
 
 def test_large_scales_are_cropped_not_shrunk(digits):
@@ -109,7 +158,8 @@ def test_centring_is_exact_for_symmetric_input(s):
     half = rng.integers(0, 256, (2, 14, 28)).astype(np.uint8)
     sym = np.concatenate([half, half[:, ::-1, ::-1]], axis=1)  # 180-degree symmetric
     out = ops.generate(sym, np.full(2, s, np.float32)).numpy()[..., 0]
-    np.testing.assert_allclose(out, out[:, ::-1, ::-1], atol=2e-6)
+    # 5e-6: recipe 2.0.0's contrast gain (up to ~2x) amplifies float32 rounding.
+    np.testing.assert_allclose(out, out[:, ::-1, ::-1], atol=5e-6)
     # A shifted input is not symmetric: the check can fail.
     shifted = ops.generate(np.roll(sym, 1, axis=2), np.full(2, s, np.float32)).numpy()[..., 0]
     assert np.abs(shifted - shifted[:, ::-1, ::-1]).max() > 1e-3
@@ -148,19 +198,22 @@ def test_resampling_reference_agrees_with_classic_four_tap_form():
         np.testing.assert_allclose(w[o, f - 1:f + 3], taps, atol=1e-12)
 
 
+@pytest.mark.parametrize("version", ("1.0.0", "2.0.0"))
 @pytest.mark.parametrize("s", (0.5, 1.0, 2.828, 4.0, 8.0))
-def test_full_pipeline_matches_reference(digits, s):
+def test_full_pipeline_matches_reference(digits, s, version):
     images, _ = digits
     s = float(np.float32(s))
-    ours = ops.generate(images[:2], np.full(2, s, np.float32)).numpy()[..., 0]
+    ours = ops.generate(images[:2], np.full(2, s, np.float32), version).numpy()[..., 0]
     for image, got in zip(images[:2], ours):
-        grey = reference_gaussian(reference_resample(image, s), 7 / 8 * s)  # sigma from the paper, not recipe.py
-        np.testing.assert_allclose(got, reference_threshold(grey), rtol=0, atol=2e-5)
+        np.testing.assert_allclose(got, reference_image(image, s, version), rtol=0, atol=2e-5)
+    # Each reference fails against the other recipe: the versions really differ.
+    other = "1.0.0" if version == "2.0.0" else "2.0.0"
+    assert np.abs(ours[0] - reference_image(images[0], s, other)).max() > 1e-3
 
 
 def test_scale_one_correlates_with_directly_smoothed_mnist(digits):
     images, _ = digits
-    out = ops.generate(images, np.ones(len(images), np.float32)).numpy()[..., 0]
+    out = ops.generate(images, np.ones(len(images), np.float32), "1.0.0").numpy()[..., 0]
     for image, got in zip(images, out):
         canvas = np.zeros((112, 112))
         canvas[42:70, 42:70] = image   # MNIST digit pasted in the centre, no resampling
@@ -179,9 +232,10 @@ def test_deterministic_and_batch_independent(digits):
     np.testing.assert_array_equal(alone[0], ops.generate(images, scales).numpy()[5])
 
 
-def test_every_op_has_a_gpu_kernel():
+@pytest.mark.parametrize("version", recipe.RECIPE_VERSIONS)
+def test_every_op_has_a_gpu_kernel(version):
     cf = ops.generate.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.uint8),
-                                            tf.TensorSpec([None], tf.float32))
+                                            tf.TensorSpec([None], tf.float32), version)
     assert ops_without_gpu_kernel(cf) == []
     scales_cf = tf.function(ops.range_scales).get_concrete_function(tf.TensorSpec([None], tf.int64))
     assert ops_without_gpu_kernel(scales_cf) == []
@@ -194,12 +248,13 @@ def test_gpu_check_flags_tf_bicubic_resize():
     assert any(name.startswith("ResizeBicubic") for name in ops_without_gpu_kernel(cf))
 
 
-def test_runs_under_xla_jit(digits):
+@pytest.mark.parametrize("version", recipe.RECIPE_VERSIONS)
+def test_runs_under_xla_jit(digits, version):
     images, _ = digits
     scales = np.linspace(0.5, 8.0, len(images)).astype(np.float32)
     jitted = tf.function(ops.generate.python_function, jit_compile=True)
-    np.testing.assert_allclose(jitted(images, scales).numpy(), ops.generate(images, scales).numpy(),
-                               atol=1e-5)
+    np.testing.assert_allclose(jitted(images, scales, version).numpy(),
+                               ops.generate(images, scales, version).numpy(), atol=1e-5)
 
 
 def test_range_scales_are_log_uniform_and_per_index():

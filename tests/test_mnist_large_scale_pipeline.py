@@ -69,3 +69,21 @@ def test_keras_layer_in_a_model_and_gpu_ready():
     assert ops_without_gpu_kernel(cf) == []
     restored = pipeline.RescaleDigits.from_config(layer.get_config())
     assert restored.scale_range == (0.5, 8.0)
+
+
+def test_recipe_version_selects_the_old_recipe():
+    m = load_mnist()
+    digits = m.test_images[:4]
+    ds = pipeline.on_the_fly_dataset("test", scale=2.0, batch_size=4, take=4, recipe_version="1.0.0")
+    got = next(ds.as_numpy_iterator())["image"]
+    old = ops.generate(digits, np.full(4, 2.0, np.float32), "1.0.0").numpy()
+    np.testing.assert_array_equal(got, old)
+    assert not np.array_equal(old, ops.generate(digits, np.full(4, 2.0, np.float32)).numpy())
+    layer = pipeline.RescaleDigits(scale=2.0, recipe_version="1.0.0")
+    np.testing.assert_array_equal(layer(digits).numpy(), old)
+    restored = pipeline.RescaleDigits.from_config(layer.get_config())
+    assert restored.recipe_version == "1.0.0"
+    with pytest.raises(ValueError, match="recipe_version"):
+        pipeline.on_the_fly_dataset("test", scale=2.0, recipe_version="0.9")
+    with pytest.raises(ValueError, match="recipe_version"):
+        pipeline.RescaleDigits(scale=2.0, recipe_version="0.9")

@@ -2,7 +2,7 @@
 
 Every step is linear up to the final soft threshold, so an image is
 
-    out = f(A X A^T),   A = G R   (112 x 28, one per example),
+    out = f(S(A X A^T)),   A = G R   (112 x 28, one per example),
 
 with ``X`` the 28x28 digit on the 0-255 scale, ``R`` the separable bicubic
 resampling matrix of the centred affine map into the 112x112 canvas and ``G``
@@ -119,21 +119,48 @@ def resample(images: tf.Tensor, scales: tf.Tensor) -> tf.Tensor:
     return apply_separable(resampling_matrices(scales), _grey(images))
 
 
+def smoothed(images: tf.Tensor, scales: tf.Tensor) -> tf.Tensor:
+    """Resampled and smoothed grey canvas (B, 112, 112) on 0-255, before stretch and threshold."""
+    scales = tf.cast(scales, tf.float32)
+    return apply_separable(digit_operators(scales), _grey(images))
+
+
+def stretch_contrast(grey: tf.Tensor, version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
+    """Per-image contrast stretch of recipe ``version`` on (B, H, W) grey canvases.
+
+    'minmax' maps each canvas's min to STRETCH_LOW and its max to STRETCH_HIGH
+    (a constant canvas is left unchanged); None (recipe 1.0.0) is the identity.
+    """
+    mode = recipe.contrast_stretch(version)
+    if mode is None:
+        return grey
+    low = tf.reduce_min(grey, axis=[-2, -1], keepdims=True)
+    high = tf.reduce_max(grey, axis=[-2, -1], keepdims=True)
+    span = high - low
+    gain = tf.math.divide_no_nan(tf.constant(recipe.STRETCH_HIGH - recipe.STRETCH_LOW, grey.dtype), span)
+    stretched = recipe.STRETCH_LOW + (grey - low) * gain
+    return tf.where(span > 0, stretched, grey)
+
+
 def soft_threshold(grey: tf.Tensor) -> tf.Tensor:
     """f(I) = (2/pi) atan(0.02 (I - 128)); background 0 -> -0.7629."""
     return (2.0 / math.pi) * tf.atan(recipe.THRESHOLD_SLOPE * (grey - recipe.THRESHOLD_MIDPOINT))
 
 
 @tf.function(reduce_retracing=True)
-def generate(images: tf.Tensor, scales: tf.Tensor) -> tf.Tensor:
+def generate(images: tf.Tensor, scales: tf.Tensor,
+             recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
     """MNIST Large Scale images: (B, 28, 28[, 1]) digits + (B,) scales -> (B, 112, 112, 1) float32.
 
     ``images`` are 0-255 (uint8 or float). Scales should lie in
     [recipe.MIN_SCALE, recipe.MAX_SCALE]; they are clipped to it inside the graph
-    (validate concrete values with :func:`check_scales`).
+    (validate concrete values with :func:`check_scales`). ``recipe_version`` (a
+    Python string: one trace per version) selects a released recipe, default
+    the newest (recipe.RECIPE_VERSION); unknown versions raise ValueError.
     """
+    recipe.check_recipe_version(recipe_version)
     scales = tf.clip_by_value(tf.cast(scales, tf.float32), recipe.MIN_SCALE, recipe.MAX_SCALE)
-    grey = apply_separable(digit_operators(scales), _grey(images))
+    grey = stretch_contrast(smoothed(images, scales), recipe_version)
     return soft_threshold(grey)[..., None]
 
 

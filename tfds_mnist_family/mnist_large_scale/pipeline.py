@@ -23,9 +23,10 @@ from tfds_mnist_family.mnist_large_scale import ops, recipe
 
 
 
-def rescale_example(image: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+def rescale_example(image: tf.Tensor, scale: tf.Tensor,
+                    recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
     """One digit (28, 28[, 1]) at ``scale`` -> (112, 112, 1) float32; for ``Dataset.map``."""
-    return ops.generate(tf.expand_dims(image, 0), tf.reshape(scale, [1]))[0]
+    return ops.generate(tf.expand_dims(image, 0), tf.reshape(scale, [1]), recipe_version)[0]
 
 
 def _validate_scale_args(scale: float | None, scale_range: tuple[float, float] | None) -> None:
@@ -52,15 +53,18 @@ def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
                        scale_range: tuple[float, float] | None = None,
                        batch_size: int = 128, seed: int = recipe.RANGE_SEED,
                        take: int | None = None,
-                       mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR) -> tf.data.Dataset:
+                       mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR,
+                       recipe_version: str = recipe.RECIPE_VERSION) -> tf.data.Dataset:
     """Batches of {'image', 'label', 'scale', 'index'} generated from MNIST on the fly.
 
     ``scale`` gives every digit the same scale; ``scale_range=(lo, hi)`` draws
     log-uniform scales seeded by (``seed``, index), which with the default seed
     and (1, 4) reproduces the ``sctr1p000-4p000`` config. Batching happens before
     generation so each batch is one vectorised op. ``take`` keeps the first n digits.
+    ``recipe_version`` selects a released generation recipe (default the newest).
     """
     _validate_scale_args(scale, scale_range)
+    recipe.check_recipe_version(recipe_version)
     images, labels, indices = mnist_split(split, mnist_dir)
     if take is not None:
         images, labels, indices = images[:take], labels[:take], indices[:take]
@@ -72,7 +76,7 @@ def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
             s = tf.fill(tf.shape(index), tf.constant(scale, tf.float32))
         else:
             s = ops.range_scales(index, scale_range[0], scale_range[1], seed)
-        return {"image": ops.generate(x, s), "label": y, "scale": s, "index": index}
+        return {"image": ops.generate(x, s, recipe_version), "label": y, "scale": s, "index": index}
 
     return ds.map(generate_batch, num_parallel_calls=tf.data.AUTOTUNE,
                   deterministic=True).prefetch(tf.data.AUTOTUNE)
@@ -85,12 +89,14 @@ class RescaleDigits(keras.layers.Layer):
     With ``scale`` every digit gets that scale; with ``scale_range`` each digit
     gets a fresh log-uniform scale per call (seeded by ``seed``), for scale
     augmentation on the accelerator. Call with ``scales=`` to choose them per digit.
+    ``recipe_version`` selects a released generation recipe (default the newest).
     """
 
     def __init__(self, scale: float | None = None, scale_range: tuple[float, float] | None = None,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, recipe_version: str = recipe.RECIPE_VERSION, **kwargs):
         super().__init__(**kwargs)
         _validate_scale_args(scale, scale_range)
+        self.recipe_version = recipe.check_recipe_version(recipe_version)
         self.scale = scale
         self.scale_range = tuple(scale_range) if scale_range is not None else None
         self.seed = seed
@@ -105,11 +111,11 @@ class RescaleDigits(keras.layers.Layer):
                 lo, hi = (math.log2(v) for v in self.scale_range)
                 u = keras.random.uniform([batch], seed=self._seed_generator)
                 scales = tf.pow(2.0, lo + (hi - lo) * tf.cast(u, tf.float32))
-        return ops.generate(digits, scales)
+        return ops.generate(digits, scales, self.recipe_version)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], recipe.OUTPUT_SIZE, recipe.OUTPUT_SIZE, 1)
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "scale_range": self.scale_range,
-                "seed": self.seed}
+                "seed": self.seed, "recipe_version": self.recipe_version}
