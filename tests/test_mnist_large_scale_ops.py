@@ -234,8 +234,8 @@ def test_deterministic_and_batch_independent(digits):
 
 @pytest.mark.parametrize("version", recipe.RECIPE_VERSIONS)
 def test_every_op_has_a_gpu_kernel(version):
-    cf = ops.generate.get_concrete_function(tf.TensorSpec([None, 28, 28], tf.uint8),
-                                            tf.TensorSpec([None], tf.float32), version)
+    cf = tf.function(ops.generate).get_concrete_function(
+        tf.TensorSpec([None, 28, 28], tf.uint8), tf.TensorSpec([None], tf.float32), version)
     assert ops_without_gpu_kernel(cf) == []
     scales_cf = tf.function(ops.range_scales).get_concrete_function(tf.TensorSpec([None], tf.int64))
     assert ops_without_gpu_kernel(scales_cf) == []
@@ -252,7 +252,7 @@ def test_gpu_check_flags_tf_bicubic_resize():
 def test_runs_under_xla_jit(digits, version):
     images, _ = digits
     scales = np.linspace(0.5, 8.0, len(images)).astype(np.float32)
-    jitted = tf.function(ops.generate.python_function, jit_compile=True)
+    jitted = tf.function(ops.generate, jit_compile=True)
     np.testing.assert_allclose(jitted(images, scales, version).numpy(),
                                ops.generate(images, scales, version).numpy(), atol=1e-5)
 

@@ -325,3 +325,29 @@ def test_not_an_archive_in_manual_dir_is_named(tmp_path):
         builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
             manual_dir=str(tmp_path)))
     assert not builder.is_prepared()
+
+
+@pytest.mark.parametrize("bad", [0.0, float("nan"), 100.0, -1.0])
+def test_large_scale_ops_and_layer_refuse_bad_scales(bad):
+    import tensorflow as tf
+
+    from tfds_mnist_family.mnist_large_scale import RescaleDigits, ops
+    digits = np.zeros((2, 28, 28), np.uint8)
+    scales = np.array([1.0, bad], np.float32)
+    with pytest.raises(ValueError, match="outside the supported range"):
+        ops.generate(digits, scales)  # eager
+    with pytest.raises(tf.errors.InvalidArgumentError, match="digit scale is outside"):
+        tf.function(ops.generate)(digits, scales)  # graph
+    layer = RescaleDigits(scale=1.0)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="digit scale is outside"):
+        tf.function(lambda d, s: layer(d, scales=s))(digits, scales)
+    jitted = tf.function(ops.generate, jit_compile=True)(digits, scales).numpy()
+    assert np.isnan(jitted[1]).all() and np.isfinite(jitted[0]).all()  # NaN, never clipped
+
+
+@pytest.mark.parametrize("kwargs", [{"scale": 100.0}, {"scale_range": (0.1, 2.0)},
+                                    {"scale_range": (2.0, 1.0)}])
+def test_large_scale_on_the_fly_arguments_are_validated(kwargs):
+    from tfds_mnist_family.mnist_large_scale import on_the_fly_dataset
+    with pytest.raises(ValueError):
+        on_the_fly_dataset("test", **kwargs)

@@ -147,21 +147,45 @@ def soft_threshold(grey: tf.Tensor) -> tf.Tensor:
     return (2.0 / math.pi) * tf.atan(recipe.THRESHOLD_SLOPE * (grey - recipe.THRESHOLD_MIDPOINT))
 
 
-@tf.function(reduce_retracing=True)
-def generate(images: tf.Tensor, scales: tf.Tensor,
-             recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
-    """MNIST Large Scale images: (B, 28, 28[, 1]) digits + (B,) scales -> (B, 112, 112, 1) float32.
+_SCALE_MESSAGE = (f"MNIST Large Scale: a digit scale is outside [{recipe.MIN_SCALE}, "
+                  f"{recipe.MAX_SCALE}] or NaN; pass scales relative to the 28x28 digit, e.g. 0.5 ... 8")
 
-    ``images`` are 0-255 (uint8 or float). Scales should lie in
-    [recipe.MIN_SCALE, recipe.MAX_SCALE]; they are clipped to it inside the graph
-    (validate concrete values with :func:`check_scales`). ``recipe_version`` (a
-    Python string: one trace per version) selects a released recipe, default
-    the newest (recipe.RECIPE_VERSION); unknown versions raise ValueError.
+
+def checked_scales(scales) -> tf.Tensor:
+    """``scales`` as float32, refused if any is outside [MIN_SCALE, MAX_SCALE] or NaN.
+
+    In a graph a ``CheckNumerics`` (it has GPU kernels) raises InvalidArgumentError;
+    ``generate`` checks concrete values first (ValueError). XLA drops runtime checks, so
+    under ``jit_compile`` an invalid scale yields a NaN image: loud, never a clipped one.
     """
+    scales = tf.cast(scales, tf.float32)
+    valid = (scales >= recipe.MIN_SCALE) & (scales <= recipe.MAX_SCALE)  # False for NaN
+    flag = tf.where(tf.reduce_all(valid), tf.constant(0.0), tf.constant(np.nan))
+    with tf.control_dependencies([tf.debugging.check_numerics(flag, message=_SCALE_MESSAGE)]):
+        return tf.where(valid, scales, tf.fill(tf.shape(scales), tf.constant(np.nan)))
+
+
+@tf.function(reduce_retracing=True)
+def _generate(images: tf.Tensor, scales: tf.Tensor,
+              recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
+    """The traced body of ``generate``."""
     recipe.check_recipe_version(recipe_version)
-    scales = tf.clip_by_value(tf.cast(scales, tf.float32), recipe.MIN_SCALE, recipe.MAX_SCALE)
+    scales = checked_scales(scales)
     grey = stretch_contrast(smoothed(images, scales), recipe_version)
     return soft_threshold(grey)[..., None]
+
+
+def generate(images, scales, recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
+    """MNIST Large Scale images: (B, 28, 28[, 1]) digits + (B,) scales -> (B, 112, 112, 1) float32.
+
+    ``images`` are 0-255 (uint8 or float). Scales must lie in
+    [recipe.MIN_SCALE, recipe.MAX_SCALE] and are never clipped (see ``checked_scales``).
+    ``recipe_version`` (a Python string: one trace per version) selects a released
+    recipe, default the newest (recipe.RECIPE_VERSION); unknown versions raise ValueError.
+    """
+    if tf.executing_eagerly():  # concrete scales: a ValueError naming the bad value
+        check_scales(np.asarray(scales))
+    return _generate(images, scales, recipe_version)
 
 
 def range_scales(indices: tf.Tensor, lo: float = recipe.RANGE[0], hi: float = recipe.RANGE[1],
