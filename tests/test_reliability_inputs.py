@@ -196,22 +196,23 @@ def test_bad_index_ranges_are_refused(first, last):
 
 
 # --- MNIST -------------------------------------------------------------------------------
-def test_label_out_of_range_is_named(tmp_path):
+def mnist_with_label_200(directory: Path) -> Path:
+    """The four MNIST files in ``directory``, test label 7 set to 200."""
     for name in mnist.FILENAMES:
-        shutil.copyfile(mnist.EMBEDDED_DIR / name, tmp_path / name)
-    labels = idx.read_idx(tmp_path / mnist.TEST_LABELS).copy()
+        shutil.copyfile(mnist.EMBEDDED_DIR / name, directory / name)
+    labels = idx.read_idx(directory / mnist.TEST_LABELS).copy()
     labels[7] = 200
-    idx.write_idx(tmp_path / mnist.TEST_LABELS, labels)
+    idx.write_idx(directory / mnist.TEST_LABELS, labels)
+    return directory
+
+
+def test_label_out_of_range_is_named(tmp_path):
     with pytest.raises(idx.IdxFormatError, match=r"t10k-labels-idx1-ubyte\.gz: label 200"):
-        mnist.load_mnist(tmp_path)
+        mnist.load_mnist(mnist_with_label_200(tmp_path))
 
 
 def test_label_out_of_range_in_manual_dir_fails_the_checksum(tmp_path):
-    for name in mnist.FILENAMES:
-        shutil.copyfile(mnist.EMBEDDED_DIR / name, tmp_path / name)
-    labels = idx.read_idx(tmp_path / mnist.TEST_LABELS).copy()
-    labels[7] = 200
-    idx.write_idx(tmp_path / mnist.TEST_LABELS, labels)
+    mnist_with_label_200(tmp_path)
     builder = tfds.builder("infimnist/mnist", data_dir=str(tmp_path / "tfds"))
     with pytest.raises(sources.ChecksumMismatchError, match="t10k-labels-idx1-ubyte.gz"):
         builder.download_and_prepare(download_config=tfds.download.DownloadConfig(
