@@ -30,4 +30,5 @@ PY
 
 TF_CPP_MIN_LOG_LEVEL=2 "$PY" -m pytest -q -p no:cacheprovider -x \
   tests/test_infimnist_ops.py tests/test_infimnist_builder.py \
-  tests/test_infimnist_fast_writer.py tests/test_mnist_config.py tfds_mnist_family
+  tests/test_infimnist_fast_writer.py tests/test_tfds_compat.py tests/test_mnist_config.py \
+  tfds_mnist_family
