@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import mnist, sources, tfds_compat
+from tfds_mnist_family.core import catalog, mnist, sources, tfds_compat
 from tfds_mnist_family.infimnist import configs, fast_writer, inputs, ops, procedural
 from tfds_mnist_family.infimnist.indices import IndexRange
 
@@ -49,9 +49,9 @@ class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
             }),
             supervised_keys=("image", "label"),
             homepage="https://leon.bottou.org/projects/infimnist",
-            # Examples are stored in index order, so `train[:50000]` means the
-            # first 50,000 indices of the split.
-            disable_shuffling=True,
+            redistribution_info=catalog.redistribution_info(catalog.INFIMNIST_LICENSE),
+            # Not `disable_shuffling`: `shuffle_files=True` must work (MNIST8M has 33
+            # shards). Protocols are named splits (`train_50k`), never slices.
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
@@ -64,11 +64,13 @@ class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
                 for split, r in self.builder_config.splits.items()}
 
     def batch_split_writers(self, dl_manager, download_config):
-        """The fast path (``fast_writer``) for generated configs written as TFRecord."""
-        if (self.builder_config.source == "mnist" or download_config.beam_options
-                or self.info.file_format != tfds.core.FileFormat.TFRECORD):
+        """The fast path (``fast_writer``) for every config written as TFRecord."""
+        if download_config.beam_options or self.info.file_format != tfds.core.FileFormat.TFRECORD:
             return None
-        generator = self._batch_generator(dl_manager)
+        if self.builder_config.source == "mnist":
+            generator = _MnistBatches(self._mnist(dl_manager))
+        else:
+            generator = self._batch_generator(dl_manager)
         limit = download_config.max_examples_per_split
         return {split: _split_writer(generator, split, r if limit is None else r.head(limit))
                 for split, r in self.builder_config.splits.items()}
@@ -99,6 +101,16 @@ def _mnist_batches(arrays: mnist.MnistArrays, index_range: IndexRange):
     for chunk in index_range.chunks(_BATCH):
         images, labels, indices = arrays.span((chunk.first, chunk.last))
         yield indices, images, labels
+
+
+class _MnistBatches:
+    """MNIST arrays with the ``iter_range`` of ``ops.BatchGenerator`` (for ``fast_writer``)."""
+
+    def __init__(self, arrays: mnist.MnistArrays) -> None:
+        self.arrays = arrays
+
+    def iter_range(self, index_range: IndexRange):
+        return _mnist_batches(self.arrays, index_range)
 
 
 def _split_writer(generator: ops.BatchGenerator, split: str, index_range: IndexRange):

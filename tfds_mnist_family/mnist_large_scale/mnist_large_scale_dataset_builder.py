@@ -11,7 +11,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
-from tfds_mnist_family.core import mnist, sources
+from tfds_mnist_family.core import catalog, mnist, sources
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
@@ -103,6 +103,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             }),
             supervised_keys=("image", "label"),
             homepage=_HOMEPAGE,
+            redistribution_info=catalog.redistribution_info(catalog.MNIST_LARGE_SCALE_LICENSE),
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import sources
+from tfds_mnist_family.core import catalog, sources
 from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, members
 from tfds_mnist_family.notmnist.report import GenerationReport
 
@@ -73,6 +73,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             }),
             supervised_keys=("image", "label"),
             homepage=_HOMEPAGE,
+            redistribution_info=catalog.redistribution_info(catalog.NOTMNIST_LICENSE),
             metadata=tfds.core.MetadataDict(),
         )
 
