@@ -70,8 +70,12 @@ def _range_config(lo: float, hi: float) -> MnistLargeScaleConfig:
 class Builder(tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for MNIST Large Scale (Jansson & Lindeberg 2020/2022)."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": f"Initial release (generation recipe {recipe.RECIPE_VERSION})."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {
+        "1.0.0": f"Initial release (generation recipe {recipe.RECIPE_VERSION}).",
+        "1.1.0": "Same values; `image` stored as a float32 `tfds.features.Image` (PNG of the "
+                 "float bits) instead of a `Tensor`: `tfds.show_examples` works, ~10x smaller.",
+    }
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""
     Optional. Without files, the data is generated from MNIST (shipped with this
     package). To use the official files instead, request them at {_HOMEPAGE}
@@ -93,8 +97,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         size = recipe.OUTPUT_SIZE
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
-                "image": tfds.features.Tensor(shape=(size, size, 1), dtype=np.float32,
-                                              doc="Soft-thresholded grey values, background -0.7629."),
+                # A float32 Image (bit-exact, PNG-compressed), not a Tensor: tfds.show_examples
+                # and tfds.as_dataframe draw it, and it takes ~1/10 of the disk.
+                "image": tfds.features.Image(shape=(size, size, 1), dtype=np.float32,
+                                             doc="Soft-thresholded grey values, background -0.7629."),
                 "label": tfds.features.ClassLabel(names=[str(d) for d in range(10)]),
                 "scale": tfds.features.Scalar(
                     dtype=np.float32, doc="Digit magnification s (-1: unknown, official range file)."),
