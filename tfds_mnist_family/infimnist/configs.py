@@ -18,7 +18,7 @@ UNORDERED_NOTE = ("Examples are no longer declared ordered (`disable_shuffling` 
                   "`shuffle_files=True` works; the `index` feature identifies each example.")
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class InfimnistConfig(tfds.core.BuilderConfig):
     """A named set of splits, each an index range of the InfiMNIST sequence.
 
@@ -53,6 +53,7 @@ class InfimnistConfig(tfds.core.BuilderConfig):
             suffix = "" if self.source == "archive" else f"_{self.source}"
             self.name = self.name or f"range_{first}_{last}{suffix}"
             self.version = self.version or RANGE_CONFIG_VERSION
+            self.release_notes = self.release_notes or {RANGE_CONFIG_VERSION: UNORDERED_NOTE}
             if self.description is None:
                 self.description = (f"InfiMNIST indices {first}..{last} ({self.source} "
                                     "inputs) as one `train` split.")
@@ -64,6 +65,11 @@ class InfimnistConfig(tfds.core.BuilderConfig):
             if self.source == "mnist" and index_range.last >= mnist.NUM_IMAGES:
                 raise ValueError(f"InfimnistConfig: split {split}: source 'mnist' covers "
                                  f"indices < {mnist.NUM_IMAGES} only")
+
+    def __repr__(self) -> str:
+        """Short: TFDS logs the repr of every custom config ("Using custom data configuration")."""
+        spans = ", ".join(f"{split}={r.first}..{r.last}" for split, r in self.splits.items())
+        return f"InfimnistConfig(name={self.name!r}, source={self.source!r}, {spans})"
 
 
 MNIST_CONFIG = InfimnistConfig(
