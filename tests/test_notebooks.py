@@ -52,7 +52,7 @@ def test_notebook_format_badge_and_install_cell(path):
     assert notebook.cells[0].cell_type == "markdown" and badge in notebook.cells[0].source
     assert "colab-badge.svg" in notebook.cells[0].source
     install = _code_cells(notebook)[0].source
-    assert re.search(r"^try:\n    import tfds_mnist_family\nexcept ImportError:\n    "
+    assert re.search(r"\ntry:\n    import tfds_mnist_family\nexcept ImportError:\n    "
                      + re.escape(INSTALL) + "$", install, re.M), install
     for cell in _code_cells(notebook)[1:]:
         magics = [line for line in cell.source.splitlines() if line.lstrip().startswith(("%", "!"))]
