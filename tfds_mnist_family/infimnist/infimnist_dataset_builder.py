@@ -22,7 +22,8 @@ _CHECKSUMS = Path(__file__).parent / "checksums.tsv"
 _BATCH = 8192
 
 
-class Builder(tfds_compat.BatchWriterMixin, tfds.core.GeneratorBasedBuilder):
+class Builder(tfds_compat.PrepareMessageMixin, tfds_compat.BatchWriterMixin,
+              tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for InfiMNIST (MNIST8M), its procedural variant and MNIST."""
 
     BUILDER_CONFIGS = configs.BUILDER_CONFIGS

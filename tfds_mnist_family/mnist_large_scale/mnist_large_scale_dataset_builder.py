@@ -11,7 +11,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 import tqdm
 
-from tfds_mnist_family.core import catalog, mnist, sources
+from tfds_mnist_family.core import catalog, mnist, sources, tfds_compat
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
@@ -67,7 +67,7 @@ def _range_config(lo: float, hi: float) -> MnistLargeScaleConfig:
                     f"(official file ..._sctr{tag}_scte{tag}.h5).")
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for MNIST Large Scale (Jansson & Lindeberg 2020/2022)."""
 
     VERSION = tfds.core.Version("1.1.0")

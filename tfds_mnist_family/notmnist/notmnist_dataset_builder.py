@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import catalog, sources
+from tfds_mnist_family.core import catalog, sources, tfds_compat
 from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, members
 from tfds_mnist_family.notmnist.report import GenerationReport
 
@@ -30,7 +30,7 @@ class NotMnistConfig(tfds.core.BuilderConfig):
     font_folds: bool = False
 
 
-class Builder(tfds.core.GeneratorBasedBuilder):
+class Builder(tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for notMNIST (registered as ``notmnist``)."""
 
     VERSION = tfds.core.Version("1.0.0")
