@@ -158,3 +158,11 @@ def test_notebook_runs_headless_offline_within_budget(path, tmp_path, monkeypatc
     outputs = [o for cell in _code_cells(notebook) for o in cell.outputs]
     assert any("image/png" in o.get("data", {}) for o in outputs), f"{path.name} drew no plot"
     assert "quick: True" in json.dumps([o.get("text", "") for o in outputs])
+
+
+def test_readme_links_every_notebook_with_the_same_badge():
+    readme = (COLAB.parent / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert (f"https://colab.research.google.com/github/{GITHUB_PATH}/blob/main/colab/"
+                f"{path.name}") in readme
+    assert INSTALL.removeprefix("%pip install -q ") in readme

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
-import tqdm
 
 from tfds_mnist_family.core import catalog, mnist, sources, tfds_compat
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
@@ -129,8 +128,9 @@ class Builder(tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
     def _generate_examples(self, images: np.ndarray, labels: np.ndarray, indices: np.ndarray):
         """Rescales the digits batch by batch with TF ops; key = InfiMNIST index."""
         config: MnistLargeScaleConfig = self.builder_config
-        for start in tqdm.trange(0, len(images), _GENERATION_BATCH, unit="batch", leave=False,
-                                 desc=f"mnist_large_scale/{config.name}"):
+        # TFDS's tqdm: honours tfds.disable_progress_bar().
+        for start in tfds.core.utils.tqdm(range(0, len(images), _GENERATION_BATCH), unit="batch",
+                                          leave=False, desc=f"mnist_large_scale/{config.name}"):
             batch = slice(start, start + _GENERATION_BATCH)
             scales = _scales_for(config, indices[batch])
             generated = ops.generate(tf.constant(images[batch]), tf.constant(scales)).numpy()
@@ -144,7 +144,8 @@ class Builder(tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
         scale = np.float32(recipe.UNKNOWN_SCALE if config.is_range else config.scale_lo)
         total = official_h5.num_examples(path, split)
         row = 0
-        with tqdm.tqdm(total=total, unit="image", leave=False, desc=f"{path.name}:{split}") as bar:
+        with tfds.core.utils.tqdm(total=total, unit="image", leave=False,
+                                  desc=f"{path.name}:{split}") as bar:
             for images, labels in official_h5.iter_batches(path, split):
                 for image, label in zip(images, labels):
                     yield row, {"image": image, "label": int(label), "scale": scale,
