@@ -39,7 +39,7 @@ def rate(fn, batch: int, seconds: float) -> int:
 
 
 def dataset_rate(inputs, batch: int, seconds: float) -> int:
-    it = iter(pipeline.infimnist_dataset(inputs, 70_000, None, batch_size=batch))
+    it = iter(pipeline.infimnist_dataset(inputs, 70_000, None, batch_size=batch, repeat=True))
     next(it)
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:

@@ -41,7 +41,8 @@ def small_cnn(seed: int) -> keras.Model:
 
 def generated(split: str, scale: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
-    for batch in pipeline.on_the_fly_dataset(split, scale=scale, batch_size=500, take=n):
+    for batch in pipeline.on_the_fly_dataset(split, scale=scale, batch_size=500, take=n,
+                                             as_supervised=False):
         images.append(batch["image"].numpy())
         labels.append(batch["label"].numpy())
     return np.concatenate(images), np.concatenate(labels)

@@ -48,9 +48,10 @@ def main() -> None:
         s = tf.constant(np.exp2(np.random.default_rng(0).uniform(-1, 3, batch)).astype(np.float32))
         graph = rate(lambda: ops.generate(x, s).numpy(), batch, args.seconds)
         xla = rate(lambda: jitted(x, s).numpy(), batch, args.seconds)
-        ds = pipeline.on_the_fly_dataset("train", scale_range=(0.5, 8.0), batch_size=batch).repeat()
+        ds = pipeline.on_the_fly_dataset("train", scale_range=(0.5, 8.0), batch_size=batch,
+                                         repeat=True)
         it = iter(ds)
-        data = rate(lambda: next(it)["image"].numpy(), batch, args.seconds)
+        data = rate(lambda: next(it)[0].numpy(), batch, args.seconds)
         print(f"| {batch} | {graph:,.0f} | {xla:,.0f} | {data:,.0f} |", flush=True)
 
 

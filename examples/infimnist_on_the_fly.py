@@ -65,14 +65,14 @@ def main(argv: list[str] | None = None) -> dict:
     # Training: an endless seeded stream of deformed digits (indices >= 70000).
     if args.route == "dataset":
         train = pipeline.infimnist_dataset(tables, 70_000, None, batch_size=args.batch_size,
-                                           shuffle_seed=args.seed, normalize=True)
+                                           shuffle_seed=args.seed, normalize=True, repeat=True)
         model = small_cnn()
         evaluate = lambda: model.evaluate(test_x, test_y, verbose=0)  # noqa: E731
     else:
         device = "/GPU:0" if tf.config.list_physical_devices("GPU") else "/CPU:0"
         layer = pipeline.InfimnistImages(tables.to(device))
         train = pipeline.index_label_dataset(tables, 70_000, None, batch_size=args.batch_size,
-                                             shuffle_seed=args.seed)
+                                             shuffle_seed=args.seed, repeat=True)
         model = small_cnn(layer)
         evaluate = lambda: model.evaluate(tf.range(0, 10_000, dtype=tf.int64), test_y,  # noqa: E731
                                           verbose=0, batch_size=1000)

@@ -54,7 +54,7 @@ def test_endless_stream_never_repeats_and_has_fixed_batches():
 def test_normalized_endless_dataset_feeds_model_fit(golden):
     inputs, _ = golden
     ds = pipeline.infimnist_dataset(inputs, 70_000, None, batch_size=64, shuffle_seed=0,
-                                    normalize=True)
+                                    normalize=True, repeat=True)
     x, y = next(iter(ds))
     assert x.shape == (64, 28, 28, 1) and x.dtype == tf.float32 and y.dtype == tf.int64
     assert 0.0 <= float(tf.reduce_min(x)) and float(tf.reduce_max(x)) <= 1.0

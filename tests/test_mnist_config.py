@@ -19,18 +19,24 @@ def _load_numpy(split: str, data_dir: str, name: str = "infimnist/mnist", **kwar
     return tfds.as_numpy(ds)
 
 
+def _by_index(data: dict) -> dict:
+    """The examples sorted by InfiMNIST index (the on-disk order is not part of the contract)."""
+    order = np.argsort(data["index"], kind="stable")
+    return {key: value[order] for key, value in data.items()}
+
+
 def test_splits_sizes_and_published_class_counts(prepared_mnist_dir):
     builder = tfds.builder("infimnist/mnist", data_dir=prepared_mnist_dir)
     assert {k: v.num_examples for k, v in builder.info.splits.items()} == {
-        "train": 60_000, "validation": 10_000, "test": 10_000}
+        "train": 60_000, "train_50k": 50_000, "validation": 10_000, "test": 10_000}
     for split in ("train", "test"):
         labels = _load_numpy(split, prepared_mnist_dir)["label"]
         assert np.bincount(labels, minlength=10).tolist() == list(PUBLISHED_CLASS_COUNTS[split])
 
 
 def test_images_labels_and_indices_are_mnist(prepared_mnist_dir, shared_mnist_dir):
-    train = _load_numpy("train", prepared_mnist_dir)
-    test = _load_numpy("test", prepared_mnist_dir)
+    train = _by_index(_load_numpy("train", prepared_mnist_dir))
+    test = _by_index(_load_numpy("test", prepared_mnist_dir))
     assert train["image"].shape == (60_000, 28, 28, 1) and train["image"].dtype == np.uint8
     np.testing.assert_array_equal(train["image"][..., 0],
                                   idx.read_idx(shared_mnist_dir / "train-images-idx3-ubyte.gz"))
@@ -40,12 +46,21 @@ def test_images_labels_and_indices_are_mnist(prepared_mnist_dir, shared_mnist_di
     np.testing.assert_array_equal(test["index"], np.arange(0, 10_000))
 
 
-def test_validation_is_last_10000_train_and_slicing_gives_lisa_split(prepared_mnist_dir):
-    validation = _load_numpy("validation", prepared_mnist_dir)
-    tail = _load_numpy("train[50000:]", prepared_mnist_dir)
-    head = _load_numpy("train[:50000]", prepared_mnist_dir)
-    np.testing.assert_array_equal(validation["image"], tail["image"])
-    np.testing.assert_array_equal(head["index"], np.arange(10_000, 60_000))
+def test_lisa_protocol_is_the_named_splits_train_50k_and_validation(prepared_mnist_dir):
+    train = _by_index(_load_numpy("train", prepared_mnist_dir))
+    train_50k = _by_index(_load_numpy("train_50k", prepared_mnist_dir))
+    validation = _by_index(_load_numpy("validation", prepared_mnist_dir))
+    np.testing.assert_array_equal(train_50k["index"], np.arange(10_000, 60_000))
+    np.testing.assert_array_equal(validation["index"], np.arange(60_000, 70_000))
+    np.testing.assert_array_equal(train_50k["image"], train["image"][:50_000])
+    np.testing.assert_array_equal(validation["image"], train["image"][50_000:])
+    np.testing.assert_array_equal(validation["label"], train["label"][50_000:])
+
+
+def test_shuffle_files_is_accepted_and_keeps_the_examples(prepared_mnist_dir):
+    shuffled = _load_numpy("train_50k", prepared_mnist_dir, shuffle_files=True,
+                           read_config=tfds.ReadConfig(shuffle_seed=1))
+    assert sorted(shuffled["index"].tolist()) == list(range(10_000, 60_000))
 
 
 def test_builtin_tfds_mnist_still_works_in_same_process(prepared_mnist_dir, shared_mnist_dir, tmp_path):
@@ -56,7 +71,7 @@ def test_builtin_tfds_mnist_still_works_in_same_process(prepared_mnist_dir, shar
                                                         try_download_gcs=False)})
     ours = _load_numpy("test", prepared_mnist_dir)
     assert type(tfds.builder("mnist", data_dir=str(tmp_path))).__module__.startswith("tensorflow_datasets")
-    # TFDS's mnist stores examples shuffled; ours keep index order. Compare as multisets.
+    # On-disk order is not part of either contract: compare as multisets.
     def multiset(data):
         return sorted(image.tobytes() + bytes([label]) for image, label in zip(data["image"], data["label"]))
     assert multiset(builtin) == multiset(ours)

@@ -13,7 +13,8 @@ from tfds_mnist_family.mnist_large_scale import ops, pipeline
 
 
 def test_fixed_scale_dataset_matches_ops():
-    ds = pipeline.on_the_fly_dataset("validation", scale=1.7, batch_size=4, take=6)
+    ds = pipeline.on_the_fly_dataset("validation", scale=1.7, batch_size=4, take=6,
+                                     as_supervised=False)
     batches = list(ds.as_numpy_iterator())
     assert [len(b["label"]) for b in batches] == [4, 2]
     b = batches[0]
@@ -26,9 +27,11 @@ def test_fixed_scale_dataset_matches_ops():
 
 
 def test_range_dataset_reproduces_builder_scales():
-    b = next(pipeline.on_the_fly_dataset("train", scale_range=(1, 4), batch_size=8).as_numpy_iterator())
+    b = next(pipeline.on_the_fly_dataset("train", scale_range=(1, 4), batch_size=8,
+                                            as_supervised=False).as_numpy_iterator())
     np.testing.assert_array_equal(b["scale"], ops.range_scales(b["index"]).numpy())
-    other = next(pipeline.on_the_fly_dataset("train", scale_range=(0.5, 8), batch_size=8)
+    other = next(pipeline.on_the_fly_dataset("train", scale_range=(0.5, 8), batch_size=8,
+                                             as_supervised=False)
                  .as_numpy_iterator())
     assert other["scale"].min() >= 0.5 and other["scale"].max() <= 8.0
 

@@ -5,7 +5,7 @@
 ``tfds.load("notmnist/small")`` and ``tfds.load("mnist_large_scale/...")`` work.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one source: setup.cfg reads it (attr:)
 from tfds_mnist_family import infimnist  # registers the builder
 from tfds_mnist_family import notmnist  # registers the builder
 from tfds_mnist_family import mnist_large_scale  # registers the builder

@@ -59,9 +59,9 @@ def user_errors() -> Iterator[None]:
 
 def _check_config(name: str) -> None:
     """An unknown config of this package's datasets, named with the valid ones."""
-    from tfds_mnist_family import catalog
+    from tfds_mnist_family import listing
     dataset, _, config = name.partition("/")
-    if dataset in catalog.DATASETS and config and ":" not in config:
+    if dataset in listing.DATASETS and config and ":" not in config:
         names = [c.name for c in _tfds().builder_cls(dataset).BUILDER_CONFIGS]
         if config not in names:
             raise UserError(f"error: {dataset} has no config {config!r}; configs: "
@@ -87,9 +87,9 @@ def _dataset(builder, split: str, n: int | None):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tfds_mnist_family import catalog
+    from tfds_mnist_family import listing
     _tfds()
-    print(catalog.listing(args.name))
+    print(listing.listing(args.name))
     return 0
 
 

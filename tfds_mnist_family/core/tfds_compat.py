@@ -77,3 +77,17 @@ class BatchWriterMixin:
                        for split, write in writers.items()]
         self.info.set_splits(tfds.core.SplitDict(split_infos))
         return None
+
+
+class PrepareMessageMixin:
+    """Replaces TFDS's "Downloading and preparing dataset Unknown size (download: Unknown
+    size, ...)" line, printed before every preparation from local or embedded files, by one
+    that says what happens. Overrides the private ``_log_download_bytes``; if a TFDS release
+    drops it, TFDS simply prints its own line again."""
+
+    def _log_download_bytes(self) -> None:  # noqa: D401 - TFDS hook
+        if self.info.download_size:
+            super()._log_download_bytes()
+            return
+        print(f"Preparing dataset {self.info.full_name} from local or package files "
+              f"(nothing to download) to {self.data_dir}...")

@@ -12,10 +12,13 @@ from tfds_mnist_family.infimnist.indices import IndexRange
 # Where a config's images come from.
 SOURCES = ("mnist", "archive", "procedural")
 # Version of user-defined range configs (their bytes depend only on the source).
-RANGE_CONFIG_VERSION = "1.0.0"
+RANGE_CONFIG_VERSION = "1.1.0"
+# Why every config moved from 1.0.0 to 1.1.0.
+UNORDERED_NOTE = ("Examples are no longer declared ordered (`disable_shuffling` dropped), so "
+                  "`shuffle_files=True` works; the `index` feature identifies each example.")
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class InfimnistConfig(tfds.core.BuilderConfig):
     """A named set of splits, each an index range of the InfiMNIST sequence.
 
@@ -50,6 +53,7 @@ class InfimnistConfig(tfds.core.BuilderConfig):
             suffix = "" if self.source == "archive" else f"_{self.source}"
             self.name = self.name or f"range_{first}_{last}{suffix}"
             self.version = self.version or RANGE_CONFIG_VERSION
+            self.release_notes = self.release_notes or {RANGE_CONFIG_VERSION: UNORDERED_NOTE}
             if self.description is None:
                 self.description = (f"InfiMNIST indices {first}..{last} ({self.source} "
                                     "inputs) as one `train` split.")
@@ -62,19 +66,28 @@ class InfimnistConfig(tfds.core.BuilderConfig):
                 raise ValueError(f"InfimnistConfig: split {split}: source 'mnist' covers "
                                  f"indices < {mnist.NUM_IMAGES} only")
 
+    def __repr__(self) -> str:
+        """Short: TFDS logs the repr of every custom config ("Using custom data configuration")."""
+        spans = ", ".join(f"{split}={r.first}..{r.last}" for split, r in self.splits.items())
+        return f"InfimnistConfig(name={self.name!r}, source={self.source!r}, {spans})"
+
 
 MNIST_CONFIG = InfimnistConfig(
     name="mnist",
     description=(
         "MNIST itself: InfiMNIST indices 0..69999 are exactly the MNIST test "
         "(0..9999) and training (10000..69999) images. `validation` is the last "
-        "10,000 training images (the LISA mnist.pkl.gz convention); it overlaps "
-        "`train`, whose complement is `train[:50000]`."),
-    version="1.0.0",
-    release_notes={"1.0.0": "MNIST from the original IDX files, with a validation split."},
+        "10,000 training images and `train_50k` the first 50,000 (the LISA "
+        "mnist.pkl.gz protocol: train on `train_50k`, validate on `validation`)."),
+    version="1.1.0",
+    release_notes={
+        "1.0.0": "MNIST from the original IDX files, with a validation split.",
+        "1.1.0": f"Split `train_50k` (LISA protocol). {UNORDERED_NOTE}",
+    },
     source="mnist",
     splits={
         "train": IndexRange.of_span(mnist.TRAIN_SPAN),
+        "train_50k": IndexRange.of_span(mnist.REDUCED_TRAIN_SPAN),
         "validation": IndexRange.of_span(mnist.VALIDATION_SPAN),
         "test": IndexRange.of_span(mnist.TEST_SPAN),
     },
@@ -92,8 +105,9 @@ MNIST8M_CONFIG = InfimnistConfig(
         "training images, then 8,040,000 deformed copies), `test` the MNIST test set "
         "(0..9999). Byte-identical to the reference generator. Needs the InfiMNIST data "
         "files (infimnist.tar.gz or its data/ folder) in the manual_dir."),
-    version="1.0.0",
-    release_notes={"1.0.0": "InfiMNIST 1.3, byte-exact TF reimplementation."},
+    version="1.1.0",
+    release_notes={"1.0.0": "InfiMNIST 1.3, byte-exact TF reimplementation.",
+                   "1.1.0": f"Same examples. {UNORDERED_NOTE}"},
     source="archive",
     splits=dict(MNIST8M_SPLITS),
 )
@@ -106,9 +120,10 @@ PROCEDURAL_CONFIG = InfimnistConfig(
         "seeded smooth random fields; see procedural.py), so it works offline with the "
         "package's embedded MNIST. Indices < 70000 are exactly MNIST; deformed "
         "examples differ from MNIST8M's."),
-    version="1.0.0",
+    version="1.1.0",
     release_notes={"1.0.0": "Procedural inputs v1.0.0 (binomial-smoothed tangents, "
-                            "SplitMix64 fields, seed 20260101)."},
+                            "SplitMix64 fields, seed 20260101).",
+                   "1.1.0": f"Same examples (procedural inputs v1.0.0). {UNORDERED_NOTE}"},
     source="procedural",
     splits=dict(MNIST8M_SPLITS),
 )

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
-import tqdm
+from tensorflow_datasets.core.utils import tqdm_utils  # honours tfds.disable_progress_bar()
 
 from tfds_mnist_family.infimnist import ops
 from tfds_mnist_family.infimnist.indices import IndexRange
@@ -108,7 +108,7 @@ def write_split(generator: ops.BatchGenerator, split: str, index_range: IndexRan
     generated and PNG-encoded in batches (zlib releases the GIL, so ``threads`` encode)."""
     shards = list(index_range.chunks(EXAMPLES_PER_SHARD))
     num_bytes = 0
-    with ThreadPoolExecutor(max(1, threads)) as pool, tqdm.tqdm(
+    with ThreadPoolExecutor(max(1, threads)) as pool, tqdm_utils.tqdm(
             total=len(index_range), unit=" examples", desc=f"Generating {split}", mininterval=1.0,
             leave=False) as bar:
         for shard_index, shard in enumerate(shards):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import build_guard, mnist, sources, tfds_compat
+from tfds_mnist_family.core import build_guard, catalog, mnist, sources, tfds_compat
 from tfds_mnist_family.infimnist import configs, fast_writer, inputs, ops, procedural
 from tfds_mnist_family.infimnist.indices import IndexRange
 
@@ -22,7 +22,8 @@ _CHECKSUMS = Path(__file__).parent / "checksums.tsv"
 _BATCH = 8192
 
 
-class Builder(build_guard.BuildGuardMixin, tfds_compat.BatchWriterMixin,
+class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
+              tfds_compat.BatchWriterMixin,
               tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for InfiMNIST (MNIST8M), its procedural variant and MNIST."""
 
@@ -51,26 +52,21 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.BatchWriterMixin,
             supervised_keys=("image", "label"),
             homepage="https://leon.bottou.org/projects/infimnist",
             metadata=tfds.core.MetadataDict(),
-            # Examples are stored in index order, so `train[:50000]` means the
-            # first 50,000 indices of the split.
-            disable_shuffling=True,
+            redistribution_info=catalog.redistribution_info(catalog.INFIMNIST_LICENSE),
+            # Not `disable_shuffling`: `shuffle_files=True` must work (MNIST8M has 33
+            # shards). Protocols are named splits (`train_50k`), never slices.
         )
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        if self.builder_config.source == "mnist":
-            arrays = self._mnist(dl_manager)
-            batches = lambda r: _mnist_batches(arrays, r)  # noqa: E731
-        else:
-            batches = self._batch_generator(dl_manager).iter_range
-        return {split: self._generate_examples(batches(r))
+        batches = self._batches(dl_manager)
+        return {split: self._generate_examples(batches.iter_range(r))
                 for split, r in self.builder_config.splits.items()}
 
     def batch_split_writers(self, dl_manager, download_config):
-        """The fast path (``fast_writer``) for generated configs written as TFRecord."""
-        if (self.builder_config.source == "mnist" or download_config.beam_options
-                or self.info.file_format != tfds.core.FileFormat.TFRECORD):
+        """The fast path (``fast_writer``) for every config written as TFRecord."""
+        if download_config.beam_options or self.info.file_format != tfds.core.FileFormat.TFRECORD:
             return None
-        generator = self._batch_generator(dl_manager)
+        generator = self._batches(dl_manager)
         limit = download_config.max_examples_per_split
         return {split: _split_writer(generator, split, r if limit is None else r.head(limit))
                 for split, r in self.builder_config.splits.items()}
@@ -78,6 +74,12 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.BatchWriterMixin,
     def _mnist(self, dl_manager) -> mnist.MnistArrays:
         self.info.metadata["mnist_content_sha256"] = dict(mnist.CONTENT_SHA256)
         return mnist.locate(dl_manager, "infimnist", _CHECKSUMS)
+
+    def _batches(self, dl_manager) -> "ops.BatchGenerator | _MnistBatches":
+        """What yields the config's (indices, images, labels) batches for an index range."""
+        if self.builder_config.source == "mnist":
+            return _MnistBatches(self._mnist(dl_manager))
+        return self._batch_generator(dl_manager)
 
     def _batch_generator(self, dl_manager) -> ops.BatchGenerator:
         config = self.builder_config
@@ -101,10 +103,16 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.BatchWriterMixin,
                 yield index, {"image": png, "label": label, "index": index}
 
 
-def _mnist_batches(arrays: mnist.MnistArrays, index_range: IndexRange):
-    for chunk in index_range.chunks(_BATCH):
-        images, labels, indices = arrays.span((chunk.first, chunk.last))
-        yield indices, images, labels
+class _MnistBatches:
+    """MNIST arrays with the ``iter_range`` of ``ops.BatchGenerator``: undeformed indices."""
+
+    def __init__(self, arrays: mnist.MnistArrays) -> None:
+        self.arrays = arrays
+
+    def iter_range(self, index_range: IndexRange):
+        for chunk in index_range.chunks(_BATCH):
+            images, labels, indices = self.arrays.span((chunk.first, chunk.last))
+            yield indices, images, labels
 
 
 def _split_writer(generator: ops.BatchGenerator, split: str, index_range: IndexRange):

@@ -1,10 +1,12 @@
 """On-the-fly InfiMNIST: tf.data pipelines and a Keras layer, no preparation step.
 
 * ``infimnist_dataset(tables, first, last, ...)``: batches of ``(image, label)``
-  for any index range (optionally shuffled with a seed, optionally repeated),
-  or, with ``last=None``, an endless stream of fresh indices from ``first`` on.
-  Ready for ``model.fit``. Generation runs inside ``Dataset.map``, i.e. on the
-  CPU (tf.data places map functions on the host even when a GPU is present).
+  for any index range (optionally shuffled with a seed), or, with ``last=None``,
+  a stream of fresh indices from ``first`` on. Ready for ``model.fit``; the
+  epoch arguments (``repeat``, ``epoch_size``) follow ``core.epochs``, shared
+  with ``mnist_large_scale.on_the_fly_dataset``. Generation runs inside
+  ``Dataset.map``, i.e. on the CPU (tf.data places map functions on the host
+  even when a GPU is present).
 * ``IndexLabelDataset`` + ``InfimnistImages``: the GPU route. The dataset
   yields only ``(index, label)`` batches (cheap, CPU); the Keras layer turns the
   index batch into images with the same ops, on the device the model runs on.
@@ -19,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tfds_mnist_family.core import mnist
+from tfds_mnist_family.core import epochs, mnist
 from tfds_mnist_family.infimnist import ops
 from tfds_mnist_family.infimnist.indices import check_indices
 
@@ -94,31 +96,50 @@ def generator_fn(tables: ops.InfimnistInputs, jit_compile: bool = True, normaliz
 def infimnist_dataset(tables: ops.InfimnistInputs, first: int = MNIST8M_FIRST,
                       last: int | None = MNIST8M_LAST, *, batch_size: int = 1024,
                       shuffle_seed: int | None = None, repeat: bool = False,
-                      drop_remainder: bool = False, normalize: bool = False,
+                      epoch_size: int | None = None, as_supervised: bool = True,
+                      normalize: bool = False, drop_remainder: bool = False,
                       jit_compile: bool = True) -> tf.data.Dataset:
-    """``(images (B,28,28,1), labels (B,))`` batches generated on the fly.
+    """Batches of ``(images (B,28,28,1), labels (B,))`` generated on the fly.
 
-    Default range: MNIST8M (10000..8109999). ``last=None``: endless stream of
-    never-repeating indices from ``first`` (e.g. 70000 for deformed digits only).
+    Default range: MNIST8M (10000..8109999), one pass per iteration.
+    ``last=None``: fresh indices from ``first`` on (e.g. 70000: deformed digits
+    only); needs ``epoch_size=N`` or ``repeat=True`` (see ``core.epochs``).
+    ``as_supervised=False`` gives dicts ``{"image", "label", "index"}``.
     """
-    ds = index_batches(first, last, batch_size=batch_size, shuffle_seed=shuffle_seed,
-                       repeat=repeat, drop_remainder=drop_remainder or repeat)
-    return ds.map(generator_fn(tables, jit_compile, normalize),
-                  num_parallel_calls=AUTOTUNE, deterministic=True).prefetch(AUTOTUNE)
+    repeat_pass = epochs.needs_repeat(endless=last is None, repeat=repeat, epoch_size=epoch_size,
+                                      batch_size=batch_size)
+    indices = index_batches(first, last, batch_size=batch_size, shuffle_seed=shuffle_seed,
+                            repeat=repeat_pass, drop_remainder=drop_remainder or repeat_pass)
+    indices = epochs.limit_epoch(indices, repeat=repeat, epoch_size=epoch_size,
+                                 batch_size=batch_size)
+    generate = generator_fn(tables, jit_compile, normalize)
+
+    def examples(index_batch):
+        images, labels = generate(index_batch)
+        if as_supervised:
+            return images, labels
+        return {"image": images, "label": labels, "index": index_batch}
+
+    return indices.map(examples, num_parallel_calls=AUTOTUNE, deterministic=True).prefetch(AUTOTUNE)
 
 
 def index_label_dataset(tables: ops.InfimnistInputs, first: int = MNIST8M_FIRST,
                         last: int | None = MNIST8M_LAST, *, batch_size: int = 1024,
-                        shuffle_seed: int | None = None, repeat: bool = False) -> tf.data.Dataset:
+                        shuffle_seed: int | None = None, repeat: bool = False,
+                        epoch_size: int | None = None) -> tf.data.Dataset:
     """``(indices (B,), labels (B,))`` batches: feed them to a model whose first layer is
-    ``InfimnistImages``, so the deformations run on the model's device (GPU)."""
+    ``InfimnistImages``, so the deformations run on the model's device (GPU).
+    Same range and epoch arguments as ``infimnist_dataset``."""
     labels = tables.labels
+    repeat_pass = epochs.needs_repeat(endless=last is None, repeat=repeat, epoch_size=epoch_size,
+                                      batch_size=batch_size)
 
     def with_labels(indices):
         return indices, tf.gather(labels, mnist.source_row(indices))
 
     ds = index_batches(first, last, batch_size=batch_size, shuffle_seed=shuffle_seed,
-                       repeat=repeat, drop_remainder=repeat)
+                       repeat=repeat_pass, drop_remainder=repeat_pass)
+    ds = epochs.limit_epoch(ds, repeat=repeat, epoch_size=epoch_size, batch_size=batch_size)
     return ds.map(with_labels, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
 
 

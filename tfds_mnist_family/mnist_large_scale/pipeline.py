@@ -1,6 +1,6 @@
 """On-the-fly MNIST Large Scale at any (continuous) scale: tf.data and a Keras layer.
 
-Two entry points, as for InfiMNIST:
+Two entry points, with the same argument names and epoch convention as InfiMNIST's:
 
 * :func:`on_the_fly_dataset` / :func:`rescale_example` build ``tf.data`` pipelines.
   ``Dataset.map`` runs on the CPU even when a GPU is present.
@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfds_mnist_family.core import mnist
+from tfds_mnist_family.core import epochs, mnist
 from tfds_mnist_family.mnist_large_scale import ops, recipe
 
 
@@ -51,11 +51,19 @@ def mnist_split(split: str, mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR):
 
 def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
                        scale_range: tuple[float, float] | None = None,
-                       batch_size: int = 128, seed: int = recipe.RANGE_SEED,
+                       batch_size: int = 128, shuffle_seed: int | None = None,
+                       repeat: bool = False, epoch_size: int | None = None,
+                       as_supervised: bool = True, seed: int = recipe.RANGE_SEED,
                        take: int | None = None,
                        mnist_dir: str | os.PathLike = mnist.EMBEDDED_DIR,
                        recipe_version: str = recipe.RECIPE_VERSION) -> tf.data.Dataset:
-    """Batches of {'image', 'label', 'scale', 'index'} generated from MNIST on the fly.
+    """Batches of ``(image (B,112,112,1) float32, label (B,))`` generated from MNIST on the fly.
+
+    Same argument names and epoch convention (``core.epochs``) as
+    ``infimnist.infimnist_dataset``: one pass over ``split`` per iteration,
+    ``shuffle_seed`` reshuffles every pass, ``repeat=True`` is infinite,
+    ``epoch_size=N`` gives ``N // batch_size`` batches per pass.
+    ``as_supervised=False`` gives dicts ``{"image", "label", "scale", "index"}``.
 
     ``scale`` gives every digit the same scale; ``scale_range=(lo, hi)`` draws
     log-uniform scales seeded by (``seed``, index), which with the default seed
@@ -65,21 +73,35 @@ def on_the_fly_dataset(split: str = "train", *, scale: float | None = None,
     """
     _validate_scale_args(scale, scale_range)
     recipe.check_recipe_version(recipe_version)
+    repeat_pass = epochs.needs_repeat(endless=False, repeat=repeat, epoch_size=epoch_size,
+                                      batch_size=batch_size)
     images, labels, indices = mnist_split(split, mnist_dir)
     if take is not None:
         images, labels, indices = images[:take], labels[:take], indices[:take]
-    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64), indices))
-    ds = ds.batch(batch_size)
+    images, labels, indices = (tf.constant(images), tf.constant(labels.astype(np.int64)),
+                               tf.constant(indices))
+    positions = tf.data.Dataset.range(len(indices))
+    if shuffle_seed is not None:
+        positions = positions.shuffle(len(indices), seed=shuffle_seed, reshuffle_each_iteration=True)
+    if repeat_pass:
+        positions = positions.repeat()
+    positions = epochs.limit_epoch(positions.batch(batch_size, drop_remainder=repeat_pass),
+                                   repeat=repeat, epoch_size=epoch_size, batch_size=batch_size)
 
-    def generate_batch(x, y, index):
+    def generate_batch(position):
+        x, y, index = (tf.gather(images, position), tf.gather(labels, position),
+                       tf.gather(indices, position))
         if scale is not None:
             s = tf.fill(tf.shape(index), tf.constant(scale, tf.float32))
         else:
             s = ops.range_scales(index, scale_range[0], scale_range[1], seed)
-        return {"image": ops.generate(x, s, recipe_version), "label": y, "scale": s, "index": index}
+        image = ops.generate(x, s, recipe_version)
+        if as_supervised:
+            return image, y
+        return {"image": image, "label": y, "scale": s, "index": index}
 
-    return ds.map(generate_batch, num_parallel_calls=tf.data.AUTOTUNE,
-                  deterministic=True).prefetch(tf.data.AUTOTUNE)
+    return positions.map(generate_batch, num_parallel_calls=tf.data.AUTOTUNE,
+                         deterministic=True).prefetch(tf.data.AUTOTUNE)
 
 
 @keras.saving.register_keras_serializable(package="tfds_mnist_family")

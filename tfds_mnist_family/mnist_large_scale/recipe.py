@@ -16,7 +16,7 @@ Versions:
   smoothed grey canvas to 0..255 right before the soft threshold. Evidence: the
   official images embedded in the official helper notebook (github:spacemir/
   MNISTLargeScaleDataset, ``Load_MNISTLargeScale_dataset.ipynb``); see the
-  dataset README's "Evidence" section for what is settled and what is a choice.
+  "Evidence" section of docs/datasets/mnist_large_scale.md for what is settled and what is a choice.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import build_guard, sources
+from tfds_mnist_family.core import build_guard, catalog, sources, tfds_compat
 from tfds_mnist_family.notmnist import data_forms, fonts, glyphs, letter_check, members
 from tfds_mnist_family.notmnist.report import GenerationReport
 
@@ -30,7 +30,8 @@ class NotMnistConfig(tfds.core.BuilderConfig):
     font_folds: bool = False
 
 
-class Builder(build_guard.BuildGuardMixin, tfds.core.GeneratorBasedBuilder):
+class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
+              tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for notMNIST (registered as ``notmnist``)."""
 
     VERSION = tfds.core.Version("1.0.0")
@@ -73,6 +74,7 @@ class Builder(build_guard.BuildGuardMixin, tfds.core.GeneratorBasedBuilder):
             }),
             supervised_keys=("image", "label"),
             homepage=_HOMEPAGE,
+            redistribution_info=catalog.redistribution_info(catalog.NOTMNIST_LICENSE),
             metadata=tfds.core.MetadataDict(),
         )
 
