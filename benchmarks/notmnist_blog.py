@@ -131,14 +131,15 @@ def splits_for(protocol: str, train_config: str, quick: bool,
                grouping: str = "font") -> list[tuple[str, str, str, str]]:
     """``(fold name, train config, train split, test config:split)`` tuples to run."""
     if protocol == "large":
-        return [("large->small", train_config, "train", "small:train")]
-    if grouping == "random":
+        return [("large->small", train_config, "train", "small:train+test")]  # all of small
+    if grouping == "random":  # the same 20% slice of every font fold: random, not font-disjoint
         runs = []
         for k in range(len(FOLD_SPLITS)):
             lo, hi = 20 * k, 20 * (k + 1)
-            rest = [s for s, keep in ((f"train[:{lo}%]", lo > 0), (f"train[{hi}%:]", hi < 100))
-                    if keep]
-            runs.append((f"slice_{k}", "small", "+".join(rest), f"small:train[{lo}%:{hi}%]"))
+            rest = [f"{f}[{a}]" for f in FOLD_SPLITS
+                    for a, keep in ((f":{lo}%", lo > 0), (f"{hi}%:", hi < 100)) if keep]
+            test = "+".join(f"{f}[{lo}%:{hi}%]" for f in FOLD_SPLITS)
+            runs.append((f"slice_{k}", "small", "+".join(rest), f"small:{test}"))
     else:
         runs = [(test, "small", "+".join(f for f in FOLD_SPLITS if f != test), f"small:{test}")
                 for test in FOLD_SPLITS]

@@ -39,13 +39,15 @@ def data_dir(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def examples(data_dir) -> list[dict]:
-    ds = tfds.load("notmnist/small", split="train", data_dir=data_dir)
+    ds = tfds.load("notmnist/small", split="train+test", data_dir=data_dir)  # the whole set
     return list(tfds.as_numpy(ds))
 
 
 def test_small_has_18724_examples_and_reports_the_two_empty_pngs(data_dir):
     builder = tfds.builder("notmnist/small", data_dir=data_dir)  # fresh: reads metadata.json
-    assert builder.info.splits["train"].num_examples == 18_724
+    splits = builder.info.splits
+    assert splits["train"].num_examples + splits["test"].num_examples == 18_724
+    assert splits["test"].num_examples == splits["fold_0"].num_examples
     metadata = builder.info.metadata
     assert metadata["skipped_count"] == 2
     assert metadata["skipped_files"] == EMPTY_PNGS
@@ -74,7 +76,14 @@ def test_filename_and_font_features(examples):
     assert not set(EMPTY_PNGS) & set(by_name)
 
 
-def test_font_folds_partition_train_without_sharing_fonts(data_dir, examples):
+def test_train_and_test_share_no_font(data_dir):
+    fonts = {split: {e["font"] for e in tfds.as_numpy(tfds.load("notmnist/small", split=split,
+                                                               data_dir=data_dir))}
+             for split in ("train", "test")}
+    assert fonts["train"] and fonts["test"] and not fonts["train"] & fonts["test"]
+
+
+def test_font_folds_partition_the_set_without_sharing_fonts(data_dir, examples):
     fonts_of = {}
     for split in nb.FOLD_SPLITS:
         ds = tfds.load("notmnist/small", split=split, data_dir=data_dir)

@@ -19,6 +19,7 @@ _CHECKSUMS = Path(__file__).resolve().parent / "checksums.tsv"
 SMALL = "notMNIST_small.tar.gz"
 LARGE = "notMNIST_large.tar.gz"
 FOLD_SPLITS = tuple(f"fold_{k}" for k in range(fonts.NUM_FOLDS))
+TEST_FOLD = 0  # `small`: `test` is font fold 0, `train` folds 1-4
 
 
 @dataclasses.dataclass(eq=False)
@@ -34,13 +35,19 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
               tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for notMNIST (registered as ``notmnist``)."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Initial release."}
+    VERSION = tfds.core.Version("2.0.0")
+    RELEASE_NOTES = {
+        "1.0.0": "Initial release.",
+        "2.0.0": "`small` gets a font-disjoint `train` (folds 1-4, ~80%) / `test` (fold 0) "
+                 "pair, so the usual `split=['train', 'test']` works; all of `small` (the "
+                 "published protocol's test set) is `train+test`. `large` is unchanged.",
+    }
     BUILDER_CONFIGS = [
         NotMnistConfig(
             name="small",
             description="The hand-cleaned set (about 0.5% label errors): 18,724 readable "
-                        "images. Also split into 5 font-disjoint folds.",
+                        "images. `train` (font folds 1-4) and `test` (fold 0) share no font; "
+                        "`train+test` is the whole set; `fold_0`..`fold_4` for cross-validation.",
             archive=SMALL, font_folds=True),
         NotMnistConfig(
             name="large",
@@ -90,21 +97,27 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
             self.info.metadata["duplicates_reference"] = reference.metadata()
             excluded = _pixel_digests(reference.path)
         report = GenerationReport()
-        splits = {"train": self._generate_examples(source.path, report, excluded=excluded)}
-        if config.font_folds:
-            for fold, name in enumerate(FOLD_SPLITS):
-                splits[name] = self._generate_examples(source.path, report, fold=fold)
+        if not config.font_folds:
+            return {"train": self._generate_examples(source.path, report, full_pass=True,
+                                                     excluded=excluded)}
+        test_folds = frozenset({TEST_FOLD})
+        train_folds = frozenset(range(fonts.NUM_FOLDS)) - test_folds
+        splits = {"train": self._generate_examples(source.path, report, folds=train_folds,
+                                                   full_pass=True),
+                  "test": self._generate_examples(source.path, report, folds=test_folds)}
+        for fold, name in enumerate(FOLD_SPLITS):
+            splits[name] = self._generate_examples(source.path, report, folds=frozenset({fold}))
         return splits
 
     def _generate_examples(self, source: Path, report: GenerationReport, *,
-                           fold: int | None = None,
+                           folds: frozenset[int] | None = None, full_pass: bool = False,
                            excluded: frozenset[bytes] = frozenset()) -> Iterator[tuple[str, dict]]:
-        """Yields every readable glyph of ``source`` (of one font fold if ``fold`` is set).
+        """Yields the readable glyphs of ``source`` whose font fold is in ``folds`` (all if None).
 
-        The ``train`` pass (``fold is None``) also fills ``report`` and stores it as
-        the dataset metadata; unreadable files are reported in every pass but logged once.
+        The ``full_pass`` (one per build) reads every glyph, fills ``report`` and checks
+        the letters, and stores both as the dataset metadata; unreadable files are
+        reported in every pass but logged once.
         """
-        full_pass = fold is None
         letter_means = letter_check.LetterMeans()
         yielded = 0
         for member in members.iter_source(source):
@@ -112,7 +125,8 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
                 report.skip(member.path, "not inside a letter folder A..J")
                 continue
             font = fonts.font_from_filename(member.path)
-            if not full_pass and fonts.fold_of_font(font) != fold:
+            wanted = folds is None or fonts.fold_of_font(font) in folds
+            if not (wanted or full_pass):
                 continue
             glyph = glyphs.decode_glyph(member.data)
             if not glyph.ok:
@@ -125,14 +139,15 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
                 letter_means.add(member.letter, glyph.pixels)
                 report.examples[member.letter] += 1
                 report.plain_white[member.letter] += int(np.all(glyph.pixels == 255))
-            yielded += 1
-            yield member.path, {"image": glyph.png, "label": member.letter,
-                                "filename": member.path, "font": font}
-        if not full_pass and not yielded:
+            if wanted:
+                yielded += 1
+                yield member.path, {"image": glyph.png, "label": member.letter,
+                                    "filename": member.path, "font": font}
+        if folds is not None and not yielded:
             raise sources.DataSourceError(
-                f"{source}: no readable image falls into font fold {fold}; the archive has "
-                f"too few fonts for {fonts.NUM_FOLDS} font-disjoint folds. Use the complete "
-                "notMNIST archive.")
+                f"{source}: no readable image falls into font fold(s) {sorted(folds)}; the "
+                f"archive has too few fonts for {fonts.NUM_FOLDS} font-disjoint folds. Use "
+                "the complete notMNIST archive.")
         if full_pass:
             _check_complete(source, report)
             self.info.metadata["letter_check"] = letter_means.check(source)
