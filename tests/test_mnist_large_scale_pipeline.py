@@ -77,7 +77,8 @@ def test_keras_layer_in_a_model_and_gpu_ready():
 def test_recipe_version_selects_the_old_recipe():
     m = load_mnist()
     digits = m.test_images[:4]
-    ds = pipeline.on_the_fly_dataset("test", scale=2.0, batch_size=4, take=4, recipe_version="1.0.0")
+    ds = pipeline.on_the_fly_dataset("test", scale=2.0, batch_size=4, take=4, recipe_version="1.0.0",
+                                     as_supervised=False)
     got = next(ds.as_numpy_iterator())["image"]
     old = ops.generate(digits, np.full(4, 2.0, np.float32), "1.0.0").numpy()
     np.testing.assert_array_equal(got, old)

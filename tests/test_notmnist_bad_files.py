@@ -46,17 +46,18 @@ def test_archive_with_bad_files_prepares_and_reports_each(tmp_path, caplog):
     fake_notmnist.write_archive(tmp_path / "notMNIST_small.tar.gz", GOOD + list(BAD.items()))
     with caplog.at_level(logging.WARNING):
         builder = _prepare(tmp_path, tmp_path / "data")
-    assert builder.info.splits["train"].num_examples == len(GOOD)
+    splits = builder.info.splits
+    assert splits["train"].num_examples + splits["test"].num_examples == len(GOOD)
     metadata = builder.info.metadata
     assert metadata["skipped_files"] == sorted(BAD)
     assert metadata["skipped_count"] == len(BAD)
     for path, reason in metadata["skipped_reasons"].items():
         key = _reason_key(path)
         assert EXPECTED_REASON.get(key, "not inside a letter folder") in reason, (path, reason)
-    # Read by 6 splits (train + 5 folds), but each bad file is logged exactly once.
+    # Read by 7 splits (train, test, 5 folds), but each bad file is logged exactly once.
     for path in BAD:
         assert sum(path in r.getMessage() for r in caplog.records) == 1, path
-    loaded = {e["filename"].decode() for e in tfds.as_numpy(builder.as_dataset(split="train"))}
+    loaded = {e["filename"].decode() for e in tfds.as_numpy(builder.as_dataset(split="train+test"))}
     assert loaded == {p for p, _ in GOOD}
 
 
@@ -65,6 +66,7 @@ def test_extracted_folder_tree_gives_the_same_dataset(tmp_path):
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path / "manual", filter="data")
     builder = _prepare(tmp_path / "manual", tmp_path / "data")
-    assert builder.info.splits["train"].num_examples == len(GOOD)
+    splits = builder.info.splits
+    assert splits["train"].num_examples + splits["test"].num_examples == len(GOOD)
     assert builder.info.metadata["skipped_files"] == sorted(BAD)
     assert builder.info.metadata["source"]["kind"] == "folder"

@@ -22,6 +22,7 @@ from tfds_mnist_family.core import build_guard
 
 CLI = [sys.executable, "-m", "tfds_mnist_family_cli"]
 NAME = "infimnist/mnist"
+VERSION = str(tfds.builder(NAME).version)
 
 
 def start(*argv: str) -> subprocess.Popen:
@@ -93,12 +94,12 @@ def test_concurrent_builds_give_one_dataset_and_no_error(tmp_path):
     assert all("Traceback" not in err for _, err in results)
     versions = sorted(p.name for p in (data_dir / "infimnist" / "mnist").iterdir()
                       if not p.name.startswith("."))
-    assert versions == ["1.0.0"]
+    assert versions == [VERSION]
     assert tfds.builder(NAME, data_dir=str(data_dir)).info.splits["train"].num_examples == 60_000
 
 
 def test_second_build_waits_for_the_lock(tmp_path):
-    version_dir = tmp_path / "infimnist" / "mnist" / "1.0.0"
+    version_dir = tmp_path / "infimnist" / "mnist" / VERSION
     with build_guard.build_lock(version_dir):
         code = ("import sys, time, tensorflow_datasets as tfds, tfds_mnist_family\n"
                 "t = time.monotonic()\n"
