@@ -63,6 +63,8 @@ def test_infimnist_range_with_beam_is_identical_to_single_process(tmp_path, monk
     np.testing.assert_array_equal(got["index"], np.arange(70_000, 80_000))
     _assert_same(expected, got)
     assert beamed.info.splits["train"].num_examples == 10_000
+    assert beamed.info.metadata["generation"] == "apache_beam"  # not a silent fallback
+    assert "generation" not in default.info.metadata
 
 
 def test_infimnist_beam_honours_max_examples_and_procedural_source(tmp_path, monkeypatch):
@@ -94,12 +96,13 @@ def test_tfds_build_cli_with_beam_matches_single_process(tmp_path, monkeypatch):
     kwargs = f'{{"first": 70000, "last": 70999, "data_path": "{data_path}"}}'
     tfds_cli = os.path.join(os.path.dirname(sys.executable), "tfds")
     subprocess.run([tfds_cli, "build", "--imports", "tfds_mnist_family", "infimnist",
-                    "--config_kwargs", kwargs, "--data_dir", str(tmp_path / "beam"),
+                    "--config", kwargs, "--data_dir", str(tmp_path / "beam"),
                     "--beam_pipeline_options=runner=DirectRunner,direct_num_workers=2,"
                     "direct_running_mode=multi_processing"],
                    check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     config = InfimnistConfig(first=70_000, last=70_999, data_path=data_path)
     beamed = tfds.builder("infimnist", config=config, data_dir=str(tmp_path / "beam"))
+    assert beamed.info.metadata["generation"] == "apache_beam"
     default = _prepare(config, tmp_path / "default")
     _assert_same(_records(default, "train"), _records(beamed, "train"))
 

@@ -67,6 +67,7 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
             from tfds_mnist_family.infimnist import beam_generation
 
             source = self._batch_source(dl_manager)
+            self.info.metadata["generation"] = "apache_beam"
             limit = self.beam_request.limit
             return {split: beam_generation.examples_ptransform(
                         source, r if limit is None else r.head(limit), self.BEAM_CHUNK)
