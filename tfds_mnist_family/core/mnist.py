@@ -176,12 +176,17 @@ def load_mnist(directory: str | os.PathLike = EMBEDDED_DIR) -> MnistArrays:
     return load_mnist_files({name: find_file(directory, name) for name in FILENAMES})
 
 
-def locate(dl_manager, dataset: str, checksums_tsv: str | os.PathLike) -> MnistArrays:
-    """MNIST for a builder, found by the one locator (the embedded copy last but one,
-    before any download); every copy is checksum-verified."""
+def locate_files(dl_manager, dataset: str, checksums_tsv: str | os.PathLike) -> dict[str, Path]:
+    """``{filename: path}`` of MNIST for a builder, found by the one locator (the embedded
+    copy last but one, before any download); every copy is checksum-verified."""
     from tfds_mnist_family.core import sources
 
     resources = sources.load_resources(checksums_tsv)
     locator = sources.Locator.for_builder(dl_manager, dataset, package_dir=EMBEDDED_DIR)
     found = locator.locate_all([resources[name] for name in FILENAMES])
-    return load_mnist_files({name: copy.path for name, copy in found.items()})
+    return {name: copy.path for name, copy in found.items()}
+
+
+def locate(dl_manager, dataset: str, checksums_tsv: str | os.PathLike) -> MnistArrays:
+    """MNIST arrays for a builder (``locate_files``, then read)."""
+    return load_mnist_files(locate_files(dl_manager, dataset, checksums_tsv))

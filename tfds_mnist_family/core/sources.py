@@ -276,3 +276,34 @@ def manual_dir_of(dl_manager) -> Path | None:
     except (AssertionError, ValueError):
         configured = getattr(dl_manager, "_manual_dir", None)
         return Path(os.fspath(configured)) if configured else None
+
+
+def is_remote(path: str | os.PathLike | None) -> bool:
+    """True for a URL-style path (``gs://``, ``s3://``, ``hdfs://``...) read through tf.io.gfile."""
+    return path is not None and "://" in str(path)
+
+
+def local_copy(path: str, into: str | os.PathLike | None = None) -> Path:
+    """A local copy of a remote file or flat directory (``is_remote``), made with
+    ``tf.io.gfile`` (so every filesystem TF can read works); local paths are returned as is.
+    ``into``: the directory for the copy (default: a new temporary directory)."""
+    if not is_remote(path):
+        return Path(path)
+    import tempfile
+
+    import tensorflow as tf
+
+    target = Path(into or tempfile.mkdtemp(prefix="tfds_mnist_family_"))
+    path = str(path).rstrip("/")
+    name = path.rsplit("/", 1)[-1]
+    if not tf.io.gfile.isdir(path):
+        tf.io.gfile.copy(path, str(target / name), overwrite=True)
+        return target / name
+    (target / name).mkdir(parents=True, exist_ok=True)
+    for child in tf.io.gfile.listdir(path):
+        child = child.rstrip("/")
+        if not tf.io.gfile.isdir(f"{path}/{child}"):
+            tf.io.gfile.copy(f"{path}/{child}", str(target / name / child), overwrite=True)
+        else:  # the archive's data/ folder one level down
+            local_copy(f"{path}/{child}", target / name)
+    return target / name

@@ -10,12 +10,12 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tfds_mnist_family.core import build_guard, catalog, mnist, sources, tfds_compat
+from tfds_mnist_family.core import beam_support, build_guard, catalog, mnist, sources, tfds_compat
 from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
 _CHECKSUMS = Path(__file__).resolve().parent / "checksums.tsv"
-_GENERATION_BATCH = 256
+GENERATION_BATCH = 256
 
 
 @dataclasses.dataclass
@@ -80,8 +80,8 @@ def _range_config(lo: float, hi: float) -> MnistLargeScaleConfig:
                     f"(official file ..._sctr{tag}_scte{tag}.h5).")
 
 
-class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
-              tfds.core.GeneratorBasedBuilder):
+class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin,
+              tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for MNIST Large Scale (Jansson & Lindeberg 2020/2022)."""
 
     VERSION = tfds.core.Version("2.0.0")
@@ -115,6 +115,8 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
     # An official file must hold as many examples as its name says (tests of the reading
     # code use tiny files under official names and turn this off).
     CHECK_DECLARED_COUNTS = True
+    # Digits per Beam element (one worker call); tests use smaller chunks.
+    BEAM_CHUNK = 2_560
 
     def _info(self) -> tfds.core.DatasetInfo:
         size = recipe.OUTPUT_SIZE
@@ -142,28 +144,26 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
         if official is not None:
             logging.info("mnist_large_scale/%s: reading the official file %s", config.name,
                          official.path)
+            # Not Beam even when asked: one sequential read of one file.
             return {split: self._generate_official(official.path, split)
                     for split in config.splits}
         _warn_generating(config.official_file_name, locator.dirs)
         logging.info("mnist_large_scale/%s: generating from MNIST (recipe %s)",
                      config.name, config.recipe_version)
         arrays = mnist.locate(dl_manager, "mnist_large_scale", _CHECKSUMS)
-        return {split: self._generate_examples(*arrays.span(mnist.REDUCED_SPLIT_SPANS[split]))
-                for split in config.splits}
+        spans = {split: arrays.span(mnist.REDUCED_SPLIT_SPANS[split]) for split in config.splits}
+        if self.beam_request is not None:  # each worker rescales its chunks of digits
+            from tfds_mnist_family.mnist_large_scale import beam_generation
+
+            limit = self.beam_request.limit
+            return {split: beam_generation.examples_ptransform(
+                        config, *(a[:limit] for a in span), chunk=self.BEAM_CHUNK)
+                    for split, span in spans.items()}
+        return {split: self._generate_examples(*span) for split, span in spans.items()}
 
     def _generate_examples(self, images: np.ndarray, labels: np.ndarray, indices: np.ndarray):
         """Rescales the digits batch by batch with TF ops; key = InfiMNIST index."""
-        config: MnistLargeScaleConfig = self.builder_config
-        # TFDS's tqdm: honours tfds.disable_progress_bar().
-        for start in tfds.core.utils.tqdm(range(0, len(images), _GENERATION_BATCH), unit="batch",
-                                          leave=False, desc=f"mnist_large_scale/{config.name}"):
-            batch = slice(start, start + _GENERATION_BATCH)
-            scales = _scales_for(config, indices[batch])
-            generated = ops.generate(tf.constant(images[batch]), tf.constant(scales),
-                                     config.recipe_version).numpy()
-            for image, label, scale, index in zip(generated, labels[batch], scales, indices[batch]):
-                yield int(index), {"image": image, "label": int(label),
-                                   "scale": np.float32(scale), "index": int(index)}
+        return rescaled_examples(self.builder_config, images, labels, indices)
 
     def _generate_official(self, path: Path, split: str):
         """Examples of ``split`` from an official-layout HDF5 file, in file order."""
@@ -180,6 +180,25 @@ class Builder(build_guard.BuildGuardMixin, tfds_compat.PrepareMessageMixin,
                                 "index": recipe.UNKNOWN_INDEX}
                     row += 1
                 bar.update(len(images))
+
+
+def rescaled_examples(config: MnistLargeScaleConfig, images: np.ndarray, labels: np.ndarray,
+                      indices: np.ndarray, progress: bool = True):
+    """``(index, example)`` for MNIST digits rescaled in batches by ``ops.generate``: the one
+    example maker of the generator and Beam paths. ``progress``: TFDS's tqdm bar (honours
+    ``tfds.disable_progress_bar()``)."""
+    starts = range(0, len(images), GENERATION_BATCH)
+    if progress:
+        starts = tfds.core.utils.tqdm(starts, unit="batch", leave=False,
+                                      desc=f"mnist_large_scale/{config.name}")
+    for start in starts:
+        batch = slice(start, start + GENERATION_BATCH)
+        scales = _scales_for(config, indices[batch])
+        generated = ops.generate(tf.constant(images[batch]), tf.constant(scales),
+                                 config.recipe_version).numpy()
+        for image, label, scale, index in zip(generated, labels[batch], scales, indices[batch]):
+            yield int(index), {"image": image, "label": int(label),
+                               "scale": np.float32(scale), "index": int(index)}
 
 
 def _scales_for(config: MnistLargeScaleConfig, indices: np.ndarray) -> np.ndarray:
