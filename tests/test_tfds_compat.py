@@ -66,3 +66,15 @@ def test_local_preparation_does_not_print_unknown_size(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Unknown size" not in out
     assert "Preparing dataset infimnist/range_70000_70009_procedural/1.1.0 from local" in out
+
+
+def test_lost_examples_fail_the_build(tmp_path, monkeypatch):
+    builder = tfds.builder("infimnist", config=InfimnistConfig(first=70_000, last=70_009,
+                                                               source="procedural"),
+                           data_dir=str(tmp_path))
+    real = type(builder).expected_split_sizes
+    monkeypatch.setattr(type(builder), "expected_split_sizes",
+                        lambda self, config: {k: v + 1 for k, v in real(self, config).items()})
+    with pytest.raises(RuntimeError, match=r"incomplete write \(train: 10 of 11 examples\)"):
+        builder.download_and_prepare()
+    assert not builder.is_prepared()

@@ -85,6 +85,11 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
         return {split: _split_writer(generator, split, r if limit is None else r.head(limit))
                 for split, r in self.builder_config.splits.items()}
 
+    def expected_split_sizes(self, download_config) -> dict[str, int]:
+        limit = download_config.max_examples_per_split
+        return {split: len(r if limit is None else r.head(limit))
+                for split, r in self.builder_config.splits.items()}
+
     def _batches(self, dl_manager) -> "ops.BatchGenerator | _MnistBatches":
         """What yields the config's (indices, images, labels) batches for an index range."""
         batches = self._batch_source(dl_manager).open()
