@@ -26,7 +26,7 @@ import tensorflow_datasets as tfds
 _HEAD_LEN = 33  # PNG signature (8) + IHDR chunk (25)
 _IDAT_LEN_AT = _HEAD_LEN  # 4-byte big-endian length of the first chunk after IHDR
 _IDAT_DATA_AT = _HEAD_LEN + 8  # after the length and b"IDAT"
-_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+PNG_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
 
 
 def png_head(height: int, width: int) -> bytes:
@@ -51,8 +51,8 @@ def decode_png_batch(pngs: tf.Tensor, height: int, width: int) -> tf.Tensor:
     layout_ok = tf.reduce_all(
         (tf.strings.substr(pngs, 0, _HEAD_LEN) == png_head(height, width))
         & (tf.strings.substr(pngs, _IDAT_LEN_AT + 4, 4) == b"IDAT")
-        & (tf.strings.length(pngs) == _IDAT_DATA_AT + size + 4 + len(_TAIL))
-        & (tf.strings.substr(pngs, starts + size + 4, tf.fill(tf.shape(size), len(_TAIL))) == _TAIL))
+        & (tf.strings.length(pngs) == _IDAT_DATA_AT + size + 4 + len(PNG_TAIL))
+        & (tf.strings.substr(pngs, starts + size + 4, tf.fill(tf.shape(size), len(PNG_TAIL))) == PNG_TAIL))
 
     def vectorised() -> tf.Tensor:
         raw = tf.io.decode_compressed(tf.strings.substr(pngs, starts, size), "ZLIB")
