@@ -63,17 +63,3 @@ def test_batch_and_generic_writers_give_identical_datasets(tmp_path, monkeypatch
         assert len(data["index"]) == 90
         for key in ("image", "label", "scale", "index"):
             assert data[key].tobytes() == loaded[False][split][key].tobytes(), (split, key)
-
-
-@pytest.mark.parametrize("scale", [0.5, 1.0, 2.378, 4.0, 8.0])
-def test_numpy_png_encoder_gives_tf_bytes(scale):
-    """libpng's filter choice, zlib settings and 8 KiB IDAT chunks, reproduced byte for byte
-    (large scales give multi-chunk PNGs); the writer only uses it if this holds."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    digits = load_mnist().test_images[:100]
-    images = ops.generate_one_scale(digits, scale)
-    with ThreadPoolExecutor(2) as pool:
-        mine = fast_writer.encode_float_pngs_numpy(pool, images.numpy())
-    assert mine == list(fast_writer.encode_float_pngs(images).numpy())
-    assert fast_writer.numpy_encoder_matches_tf()

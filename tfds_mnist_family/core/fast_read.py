@@ -29,10 +29,9 @@ _IDAT_DATA_AT = _HEAD_LEN + 8  # after the length and b"IDAT"
 PNG_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
 
 
-def png_head(height: int, width: int, color_type: int = 0) -> bytes:
-    """PNG signature + IHDR of an 8-bit, non-interlaced ``height`` x ``width`` image
-    (``color_type`` 0: grayscale, 6: RGBA)."""
-    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+def png_head(height: int, width: int) -> bytes:
+    """PNG signature + IHDR of an 8-bit grayscale, non-interlaced ``height`` x ``width`` image."""
+    ihdr = b"IHDR" + struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + ihdr + struct.pack(">I", zlib.crc32(ihdr))
 
 
