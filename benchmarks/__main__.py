@@ -35,6 +35,8 @@ def benchmarks(quick: bool, data_dir: str) -> dict[str, list[str]]:
         "infimnist_throughput": ["--seconds", seconds, "--batch-sizes",
                                  "1024" if quick else "1024,4096,16384,32768"],
         "mnist_large_scale_throughput": ["--seconds", seconds, "--batch-sizes", "64", "1024"],
+        "model_fit_throughput": ["--data_dir", data_dir, "--steps", "5" if quick else "30",
+                                 "--json"],
     }
 
 
