@@ -1,7 +1,9 @@
 """MNIST Large Scale generation throughput (images/s) on this machine, by batch size.
 
 Measures the pure-TF op (graph mode, and XLA-compiled) and the tf.data
-on-the-fly pipeline. Usage:
+on-the-fly pipeline at random scales, then, at one scale (2.0), ``ops.generate``
+(one operator per example) against ``ops.generate_one_scale`` (one shared
+operator, two large GEMMs). Usage:
     python benchmarks/mnist_large_scale_throughput.py [--batch-sizes 1 16 64 256 1024] [--seconds 3]
 """
 
@@ -38,11 +40,12 @@ def main() -> None:
     args = parser.parse_args()
 
     digits = load_mnist().train_images
-    jitted = tf.function(ops.generate.python_function, jit_compile=True)
+    jitted = tf.function(ops._generate.python_function, jit_compile=True)  # noqa: SLF001
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"TF {tf.__version__}, devices {[d.device_type for d in tf.config.list_logical_devices()]}")
-    print("| batch | graph op (img/s) | XLA jit op (img/s) | tf.data on the fly (img/s) |")
-    print("|---:|---:|---:|---:|")
+    print("| batch | graph op (img/s) | XLA jit op (img/s) | tf.data on the fly (img/s) "
+          "| graph op, one scale (img/s) | shared operator, one scale (img/s) | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for batch in args.batch_sizes:
         x = tf.constant(digits[:batch])
         s = tf.constant(np.exp2(np.random.default_rng(0).uniform(-1, 3, batch)).astype(np.float32))
@@ -52,7 +55,11 @@ def main() -> None:
                                          repeat=True)
         it = iter(ds)
         data = rate(lambda: next(it)[0].numpy(), batch, args.seconds)
-        print(f"| {batch} | {graph:,.0f} | {xla:,.0f} | {data:,.0f} |", flush=True)
+        one = tf.fill([batch], 2.0)
+        per_example = rate(lambda: ops.generate(x, one).numpy(), batch, args.seconds)
+        shared = rate(lambda: ops.generate_one_scale(x, 2.0).numpy(), batch, args.seconds)
+        print(f"| {batch} | {graph:,.0f} | {xla:,.0f} | {data:,.0f} | {per_example:,.0f} "
+              f"| {shared:,.0f} | {shared / per_example:.1f}x |", flush=True)
 
 
 if __name__ == "__main__":

@@ -271,3 +271,28 @@ def test_check_scales_names_the_range():
     with pytest.raises(ValueError, match="MIN_SCALE"):
         ops.check_scales([1.0, 0.1])
     assert ops.check_scales([0.5, 8.0]).dtype == np.float32
+
+
+@pytest.mark.parametrize("version", recipe.RECIPE_VERSIONS)
+@pytest.mark.parametrize("s", [recipe.MIN_SCALE, 0.707, 1.0, 2.828, recipe.MAX_SCALE])
+def test_one_shared_operator_matches_generate(digits, s, version):
+    """``generate_one_scale`` (one A for the batch, two large GEMMs) = ``generate`` (one A per
+    example, batched A X A^T) within 1e-6, for every recipe version."""
+    images = tf.constant(digits[0])
+    expected = ops.generate(images, np.full(len(digits[0]), s, np.float32), version).numpy()
+    got = ops.generate_one_scale(images, s, version).numpy()
+    assert got.shape == expected.shape == (len(digits[0]), 112, 112, 1)
+    assert np.abs(got - expected).max() <= 1e-6
+
+
+def test_apply_shared_is_a_x_a_transpose():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 3)).astype(np.float32)
+    x = rng.standard_normal((4, 3, 3)).astype(np.float32)
+    np.testing.assert_allclose(ops.apply_shared(tf.constant(a), tf.constant(x)).numpy(),
+                               np.einsum("mi,bij,nj->bmn", a, x, a), rtol=1e-5, atol=1e-5)
+
+
+def test_generate_one_scale_refuses_out_of_range_scale(digits):
+    with pytest.raises(ValueError, match="outside the supported range"):
+        ops.generate_one_scale(tf.constant(digits[0]), recipe.MAX_SCALE * 2)

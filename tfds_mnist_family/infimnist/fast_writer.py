@@ -10,8 +10,8 @@ all alike, so this module writes the same records directly:
   (zlib releases the GIL),
 * the ``tf.train.Example`` bytes (features ``image``: bytes, ``label`` and
   ``index``: int64) are assembled from pre-encoded pieces,
-* records go to ``tf.io.TFRecordWriter`` shards named by TFDS's own
-  ``ShardedFileTemplate``; ``core.tfds_compat`` registers the ``SplitInfo``.
+* records go to shards through ``core.record_writer.write_shards`` (shared with
+  MNIST Large Scale); ``core.tfds_compat`` registers the ``SplitInfo``.
 
 ``encode_png_batch`` is the package's one PNG encoder for InfiMNIST images (the
 generic TFDS path uses it too, so both paths store the same bytes).
@@ -22,26 +22,22 @@ serializer makes, and that ``tfds.load`` reads the shards back byte-exact.
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import tensorflow as tf
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.utils import tqdm_utils  # honours tfds.disable_progress_bar()
 
+from tfds_mnist_family.core import fast_read, record_writer
 from tfds_mnist_family.infimnist import ops
 from tfds_mnist_family.infimnist.indices import IndexRange
 
 EXAMPLES_PER_SHARD = 250_000  # ~75 MB of PNG records per shard (TFDS aims at 64 MB - 1 GB)
 PNG_LEVEL = 6
 
-_PNG_HEAD = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(
-    ">IIBBBBB", 28, 28, 8, 0, 0, 0, 0)
-_PNG_HEAD += struct.pack(">I", zlib.crc32(_PNG_HEAD[12:]))
-_PNG_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+_PNG_HEAD = fast_read.png_head(28, 28)
+_PNG_TAIL = fast_read.PNG_TAIL
 
 
 def encode_png_batch(images: np.ndarray) -> list[bytes]:
@@ -59,41 +55,14 @@ def encode_png_batch(images: np.ndarray) -> list[bytes]:
     return out
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    value &= (1 << 64) - 1  # int64 two's complement, as protobuf
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _len_field(tag: int, payload: bytes) -> bytes:
-    return bytes([tag]) + _varint(len(payload)) + payload
-
-
-def _int64_feature(value: int) -> bytes:
-    """Feature{int64_list{value: [value]}} (packed, as protobuf writes it)."""
-    return _len_field(0x1A, _len_field(0x0A, _varint(value)))
-
-
-def _entry(key: str, feature: bytes) -> bytes:
-    """One map entry of Features.feature, as a field of Features."""
-    return _len_field(0x0A, _len_field(0x0A, key.encode()) + _len_field(0x12, feature))
-
-
-_LABEL_ENTRIES = [_entry("label", _int64_feature(v)) for v in range(10)]
+_LABEL_ENTRIES = [record_writer.entry("label", record_writer.int64_feature(v)) for v in range(10)]
 
 
 def serialize_example(png: bytes, label: int, index: int) -> bytes:
     """The serialized ``tf.train.Example`` {image: bytes, index: int64, label: int64}."""
-    image = _entry("image", _len_field(0x0A, _len_field(0x0A, png)))
-    features = image + _entry("index", _int64_feature(index)) + _LABEL_ENTRIES[label]
-    return _len_field(0x0A, features)
+    return record_writer.example(record_writer.entry("image", record_writer.bytes_feature(png)),
+                                 record_writer.entry("index", record_writer.int64_feature(index)),
+                                 _LABEL_ENTRIES[label])
 
 
 def encode_pngs(pool: ThreadPoolExecutor, images: np.ndarray, threads: int) -> list[bytes]:
@@ -106,20 +75,13 @@ def write_split(generator: ops.BatchGenerator, split: str, index_range: IndexRan
                 template: tfds.core.ShardedFileTemplate, threads: int = 2) -> tfds.core.SplitInfo:
     """Writes ``index_range`` as split ``split``: shards of ``EXAMPLES_PER_SHARD`` examples,
     generated and PNG-encoded in batches (zlib releases the GIL, so ``threads`` encode)."""
-    shards = list(index_range.chunks(EXAMPLES_PER_SHARD))
-    num_bytes = 0
-    with ThreadPoolExecutor(max(1, threads)) as pool, tqdm_utils.tqdm(
-            total=len(index_range), unit=" examples", desc=f"Generating {split}", mininterval=1.0,
-            leave=False) as bar:
-        for shard_index, shard in enumerate(shards):
-            path = template.sharded_filepath(shard_index=shard_index, num_shards=len(shards))
-            with tf.io.TFRecordWriter(os.fspath(path)) as writer:
-                for indices, images, labels in generator.iter_range(shard):
-                    pngs = encode_pngs(pool, images, threads)
-                    for png, label, index in zip(pngs, labels.tolist(), indices.tolist()):
-                        record = serialize_example(png, label, index)
-                        writer.write(record)
-                        num_bytes += len(record)
-                    bar.update(len(indices))
-    return tfds.core.SplitInfo(name=split, shard_lengths=[len(shard) for shard in shards],
-                               num_bytes=num_bytes, filename_template=template)
+    def records(pool: ThreadPoolExecutor, shard: IndexRange):
+        for indices, images, labels in generator.iter_range(shard):
+            pngs = encode_pngs(pool, images, threads)
+            yield [serialize_example(png, label, index)
+                   for png, label, index in zip(pngs, labels.tolist(), indices.tolist())]
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        shards = [(len(shard), records(pool, shard))
+                  for shard in index_range.chunks(EXAMPLES_PER_SHARD)]
+        return record_writer.write_shards(split, template, shards)

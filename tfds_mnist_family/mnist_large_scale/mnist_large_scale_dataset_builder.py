@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfds_mnist_family.core import beam_support, build_guard, catalog, mnist, sources, tfds_compat
-from tfds_mnist_family.mnist_large_scale import official_h5, ops, recipe
+from tfds_mnist_family.mnist_large_scale import fast_writer, official_h5, ops, recipe
 
 _HOMEPAGE = "https://zenodo.org/record/3820247"
 _CHECKSUMS = Path(__file__).resolve().parent / "checksums.tsv"
@@ -81,7 +82,8 @@ def _range_config(lo: float, hi: float) -> MnistLargeScaleConfig:
 
 
 class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin,
-              tfds_compat.PrepareMessageMixin, tfds.core.GeneratorBasedBuilder):
+              tfds_compat.PrepareMessageMixin, tfds_compat.BatchWriterMixin,
+              tfds.core.GeneratorBasedBuilder):
     """DatasetBuilder for MNIST Large Scale (Jansson & Lindeberg 2020/2022)."""
 
     VERSION = tfds.core.Version("2.0.0")
@@ -139,18 +141,14 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin,
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         config: MnistLargeScaleConfig = self.builder_config
-        locator = sources.Locator.for_builder(dl_manager, "mnist_large_scale")
-        official = locator.find_local(sources.Resource(config.official_file_name))
+        official = self._official_file(dl_manager)
         if official is not None:
             logging.info("mnist_large_scale/%s: reading the official file %s", config.name,
                          official.path)
             # Not Beam even when asked: one sequential read of one file.
             return {split: self._generate_official(official.path, split)
                     for split in config.splits}
-        _warn_generating(config.official_file_name, locator.dirs)
-        logging.info("mnist_large_scale/%s: generating from MNIST (recipe %s)",
-                     config.name, config.recipe_version)
-        arrays = mnist.locate(dl_manager, "mnist_large_scale", _CHECKSUMS)
+        arrays = self._mnist_to_generate_from(dl_manager)
         spans = {split: arrays.span(mnist.REDUCED_SPLIT_SPANS[split]) for split in config.splits}
         if self.beam_request is not None:  # each worker rescales its chunks of digits
             from tfds_mnist_family.mnist_large_scale import beam_generation
@@ -160,6 +158,42 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin,
                         config, *(a[:limit] for a in span), chunk=self.BEAM_CHUNK)
                     for split, span in spans.items()}
         return {split: self._generate_examples(*span) for split, span in spans.items()}
+
+    def _official_file(self, dl_manager) -> sources.Found | None:
+        """The config's official file if one is local, else None."""
+        locator = sources.Locator.for_builder(dl_manager, "mnist_large_scale")
+        found = locator.find_local(sources.Resource(self.builder_config.official_file_name))
+        if found is None:
+            _warn_generating(self.builder_config.official_file_name, locator.dirs)
+        return found
+
+    def _mnist_to_generate_from(self, dl_manager) -> mnist.MnistArrays:
+        logging.info("mnist_large_scale/%s: generating from MNIST (recipe %s)",
+                     self.builder_config.name, self.builder_config.recipe_version)
+        return mnist.locate(dl_manager, "mnist_large_scale", _CHECKSUMS)
+
+    def batch_split_writers(self, dl_manager, download_config):
+        """The batch writer (``fast_writer``) for generated TFRecord builds; official files
+        and Beam go through TFDS's generic writer."""
+        if (download_config.beam_options
+                or self.info.file_format != tfds.core.FileFormat.TFRECORD
+                or self._official_file(dl_manager) is not None):
+            return None
+        config: MnistLargeScaleConfig = self.builder_config
+        arrays = self._mnist_to_generate_from(dl_manager)
+        limit = download_config.max_examples_per_split
+        writers = {}
+        for split in config.splits:
+            images, labels, indices = arrays.span(mnist.REDUCED_SPLIT_SPANS[split])
+            # Scales per _GENERATION_BATCH, as _generate_examples draws them: TF's vectorised
+            # pow rounds the last bit by position in the batch.
+            scales = np.concatenate([_scales_for(config, indices[start:start + _GENERATION_BATCH])
+                                     for start in range(0, len(indices), _GENERATION_BATCH)])
+            writers[split] = functools.partial(
+                fast_writer.write_split, split, images=images[:limit], labels=labels[:limit],
+                indices=indices[:limit], scales=scales[:limit].astype(np.float32),
+                recipe_version=config.recipe_version)
+        return writers
 
     def _generate_examples(self, images: np.ndarray, labels: np.ndarray, indices: np.ndarray):
         """Rescales the digits batch by batch with TF ops; key = InfiMNIST index."""

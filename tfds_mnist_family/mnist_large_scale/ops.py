@@ -188,6 +188,38 @@ def generate(images, scales, recipe_version: str = recipe.RECIPE_VERSION) -> tf.
     return _generate(images, scales, recipe_version)
 
 
+def apply_shared(matrix: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
+    """A X A^T for every X with one (m, n) ``matrix``: (B, n, n) -> (B, m, m), two large GEMMs.
+
+    U = X^T A^T over all rows at once, then (U^T) A^T = A X A^T, again over all rows.
+    """
+    m, n = matrix.shape[-2], matrix.shape[-1]
+    batch = tf.shape(images)[0]
+    rows = tf.reshape(tf.transpose(images, [0, 2, 1]), [-1, n])  # rows of X^T
+    u = tf.reshape(tf.linalg.matmul(rows, matrix, transpose_b=True), [batch, n, m])  # X^T A^T
+    rows = tf.reshape(tf.transpose(u, [0, 2, 1]), [-1, n])  # rows of A X
+    return tf.reshape(tf.linalg.matmul(rows, matrix, transpose_b=True), [batch, m, m])
+
+
+@tf.function(reduce_retracing=True)
+def _generate_one_scale(images: tf.Tensor, scale: tf.Tensor, recipe_version: str) -> tf.Tensor:
+    """The traced body of ``generate_one_scale`` (no XLA: XLA:CPU fuses differently and
+    moves values by up to 2e-6)."""
+    operator = digit_operators(tf.reshape(scale, [1]))[0]
+    grey = stretch_contrast(apply_shared(operator, _grey(images)), recipe_version)
+    return soft_threshold(grey)[..., None]
+
+
+def generate_one_scale(images, scale: float,
+                       recipe_version: str = recipe.RECIPE_VERSION) -> tf.Tensor:
+    """``generate(images, [scale] * B, recipe_version)`` for a batch at one scale, with one
+    shared operator (A X A^T as two large matmuls); the same values up to float32
+    rounding (bit-identical here; ``tests/test_mnist_large_scale_ops.py`` allows 1e-6)."""
+    check_scales([scale])
+    recipe.check_recipe_version(recipe_version)
+    return _generate_one_scale(images, tf.constant(scale, tf.float32), recipe_version)
+
+
 def range_scales(indices: tf.Tensor, lo: float = recipe.RANGE[0], hi: float = recipe.RANGE[1],
                  seed: int = recipe.RANGE_SEED) -> tf.Tensor:
     """Per-example log-uniform scales in [lo, hi], a pure function of each index.
