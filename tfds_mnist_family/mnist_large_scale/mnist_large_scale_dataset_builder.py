@@ -185,10 +185,10 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin,
         writers = {}
         for split in config.splits:
             images, labels, indices = arrays.span(mnist.REDUCED_SPLIT_SPANS[split])
-            # Scales per _GENERATION_BATCH, as _generate_examples draws them: TF's vectorised
+            # Scales per GENERATION_BATCH, as _generate_examples draws them: TF's vectorised
             # pow rounds the last bit by position in the batch.
-            scales = np.concatenate([_scales_for(config, indices[start:start + _GENERATION_BATCH])
-                                     for start in range(0, len(indices), _GENERATION_BATCH)])
+            scales = np.concatenate([_scales_for(config, indices[start:start + GENERATION_BATCH])
+                                     for start in range(0, len(indices), GENERATION_BATCH)])
             writers[split] = functools.partial(
                 fast_writer.write_split, split, images=images[:limit], labels=labels[:limit],
                 indices=indices[:limit], scales=scales[:limit].astype(np.float32),
