@@ -17,6 +17,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from tfds_mnist_family.core import sources
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: no locking, TFDS's behaviour
@@ -58,7 +60,7 @@ class BuildGuardMixin:
 
     def download_and_prepare(self, *args, **kwargs):
         version_dir = Path(str(self.data_dir))
-        if "://" in str(self.data_dir) or version_dir.exists():  # remote, or already prepared
+        if sources.is_remote(self.data_dir) or version_dir.exists():  # remote, or prepared
             return super().download_and_prepare(*args, **kwargs)
         with build_lock(version_dir):
             if not version_dir.exists():  # else another build finished while we waited
