@@ -64,7 +64,7 @@ def breakdown(data_path: str, n: int = 100_000) -> dict:
     gen_s = time.perf_counter() - t
     with ThreadPoolExecutor(2) as pool:
         t = time.perf_counter()
-        pngs = [fast_writer.encode_pngs(pool, images, 2) for _, images, _ in batches]
+        pngs = [fast_writer.encode_images(images, "png", pool, 2) for _, images, _ in batches]
         png_s = time.perf_counter() - t
     t = time.perf_counter()
     for (indices, _, labels), batch_pngs in zip(batches, pngs):

@@ -43,6 +43,54 @@ def test_load_batched_as_supervised(prepared_mnist_dir: str) -> None:
     np.testing.assert_array_equal(labels.numpy(), ref_labels)
 
 
+@pytest.fixture(scope="module")
+def prepared_raw_dir(prepared_mnist_dir: str) -> str:
+    """``infimnist/mnist_raw`` prepared beside ``infimnist/mnist``."""
+    tfds.builder("infimnist/mnist_raw", data_dir=prepared_mnist_dir).download_and_prepare(
+        download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+    return prepared_mnist_dir
+
+
+@pytest.mark.parametrize("split", ["test", "train[1234:5000]"])
+def test_mnist_raw_holds_the_examples_of_mnist(prepared_raw_dir: str, split: str) -> None:
+    png, raw = (_by_index([tfds.as_numpy(tfds.load(name, split=split, batch_size=-1,
+                                                   data_dir=prepared_raw_dir))])
+                for name in ("infimnist/mnist", "infimnist/mnist_raw"))
+    for key in ("image", "label", "index"):
+        np.testing.assert_array_equal(raw[key], png[key], err_msg=key)
+    fast = _by_index(list(tfds.as_numpy(tfds_mnist_family.load_batched(
+        "infimnist/mnist_raw", split, 1000, data_dir=prepared_raw_dir))))
+    for key in ("image", "label", "index"):
+        assert fast[key].dtype == png[key].dtype, key
+        np.testing.assert_array_equal(fast[key], png[key], err_msg=key)
+
+
+def test_mnist_raw_costs_784_bytes_an_image(prepared_raw_dir: str) -> None:
+    info = tfds.builder("infimnist/mnist_raw", data_dir=prepared_raw_dir).info
+    png_info = tfds.builder("infimnist/mnist", data_dir=prepared_raw_dir).info
+    per_example = info.splits["train"].num_bytes / info.splits["train"].num_examples
+    assert 784 < per_example < 784 + 64
+    assert info.splits["train"].num_bytes > 2.5 * png_info.splits["train"].num_bytes
+
+
+def test_decode_raw_batch_refuses_wrong_lengths() -> None:
+    good = np.arange(6, dtype=np.uint8).tobytes()
+    np.testing.assert_array_equal(
+        fast_read.decode_raw_batch(tf.constant([good, good]), (2, 3), tf.uint8).numpy()[1],
+        np.arange(6).reshape(2, 3))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not 6 bytes"):
+        fast_read.decode_raw_batch(tf.constant([good, good[:5]]), (2, 3), tf.uint8).numpy()
+
+
+def test_only_byte_encoded_tensors_count_as_raw() -> None:
+    def tensor(encoding):
+        return tfds.features.Tensor(shape=(28, 28, 1), dtype=np.uint8, encoding=encoding)
+    assert fast_read._is_raw_bytes(tensor(tfds.features.Encoding.BYTES))
+    assert not fast_read._is_raw_bytes(tensor(tfds.features.Encoding.ZLIB))
+    assert not fast_read._is_raw_bytes(tensor(tfds.features.Encoding.NONE))
+    assert not fast_read._is_raw_bytes(tfds.features.Image(shape=(28, 28, 1)))
+
+
 def _random_images(n: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (n, 28, 28, 1), dtype=np.uint8)
 

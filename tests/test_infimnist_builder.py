@@ -27,7 +27,7 @@ def test_default_config_is_mnist8m_with_published_ranges():
     assert (splits["train"].first, splits["train"].last, len(splits["train"])) == (
         10_000, 8_109_999, 8_100_000)
     assert (splits["test"].first, splits["test"].last) == (0, 9_999)
-    assert {c.name for c in Builder.BUILDER_CONFIGS} == {"mnist8m", "mnist", "procedural"}
+    assert {c.name for c in Builder.BUILDER_CONFIGS} == {"mnist8m", "mnist", "procedural", "mnist_raw"}
 
 
 def test_tfds_load_default_config_train_slice_offline(tmp_path, monkeypatch):
@@ -98,12 +98,19 @@ def test_procedural_inputs_are_deterministic_and_versioned():
     assert hashlib.sha256(fields.tobytes()).hexdigest() == procedural.FIELDS_SHA256_V1
 
 
+def test_range_config_names_say_source_and_storage():
+    assert InfimnistConfig(first=1, last=2).name == "range_1_2"
+    assert InfimnistConfig(first=1, last=2, source="procedural",
+                           image_storage="raw").name == "range_1_2_procedural_raw"
+
+
 @pytest.mark.parametrize("kwargs,match", [
     ({"first": -1, "last": 5}, "0 <= first <= last < 2\\*\\*62"),
     ({"first": 10, "last": 5}, "0 <= first <= last"),
     ({"first": 0, "last": 2**62}, "2\\*\\*62"),
     ({"first": 0}, "both first and last"),
     ({"first": 0, "last": 5, "source": "nope"}, "source must be one of"),
+    ({"first": 0, "last": 5, "image_storage": "jpeg"}, "image_storage must be one of"),
     ({"name": "x", "source": "mnist", "splits": {"train": IndexRange(0, 70_000)}},
      "indices < 70000 only"),
 ])

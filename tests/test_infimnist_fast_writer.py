@@ -41,9 +41,24 @@ def _load(builder, split: str = "train"):
     return {key: value[order] for key, value in data.items()}
 
 
-def test_fast_and_generic_writers_give_identical_datasets(tmp_path, monkeypatch):
+def test_raw_records_parse_like_tfds_serializer():
+    config = InfimnistConfig(first=0, last=9, source="mnist", image_storage="raw")
+    features = tfds.builder("infimnist", config=config, data_dir="/nonexistent").info.features
+    serializer = tfds.core.example_serializer.ExampleSerializer(features.get_serialized_info())
+    images = np.random.default_rng(2).integers(0, 256, (2, 28, 28), dtype=np.uint8)
+    for image, raw, label, index in zip(images, fast_writer.encode_images(images, "raw"),
+                                        (3, 7), (5, 2**62 - 1)):
+        expected = serializer.serialize_example(features.encode_example(
+            {"image": image[..., None], "label": label, "index": index}))
+        mine = fast_writer.serialize_example(raw, label, index)
+        assert tf.train.Example.FromString(mine) == tf.train.Example.FromString(expected)
+
+
+@pytest.mark.parametrize("storage", ["png", "raw"])
+def test_fast_and_generic_writers_give_identical_datasets(tmp_path, monkeypatch, storage):
     monkeypatch.setattr(fast_writer, "EXAMPLES_PER_SHARD", 70)
-    config = InfimnistConfig(first=69_950, last=70_149, data_path=str(infimnist_golden.golden_data_dir()))
+    config = InfimnistConfig(first=69_950, last=70_149, image_storage=storage,
+                             data_path=str(infimnist_golden.golden_data_dir()))
     loaded = {}
     for fast in (True, False):
         monkeypatch.setattr(Builder, "BATCH_WRITER", fast)

@@ -163,7 +163,7 @@ def test_unknown_dataset(capsys, tmp_path):
 def test_unknown_config_names_the_valid_ones(capsys, tmp_path):
     status, _, err = run(capsys, "build", "infimnist/mnist9m", "--data_dir", str(tmp_path))
     assert status == 2
-    assert_one_line(err, "mnist9m", "mnist8m, mnist, procedural")
+    assert_one_line(err, "mnist9m", "mnist8m, mnist, procedural, mnist_raw")
     assert not any(tmp_path.iterdir())
 
 

@@ -26,6 +26,8 @@ import tensorflow_datasets as tfds
 _HEAD_LEN = 33  # PNG signature (8) + IHDR chunk (25)
 _IDAT_LEN_AT = _HEAD_LEN  # 4-byte big-endian length of the first chunk after IHDR
 _IDAT_DATA_AT = _HEAD_LEN + 8  # after the length and b"IDAT"
+_SHUFFLED_FILES_OPEN = 16  # files read in turn when shuffle_files (tfds.ReadConfig's default)
+_BLOCK_LENGTH = 16  # consecutive records taken from each open file (tfds.ReadConfig's default)
 PNG_TAIL = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
 
 
@@ -73,6 +75,28 @@ def decode_png_batch(pngs: tf.Tensor, height: int, width: int) -> tf.Tensor:
     return tf.cond(filters_ok, lambda: rows[:, :, 1:, None], per_image)
 
 
+def decode_raw_batch(data: tf.Tensor, shape: tuple[int, ...], dtype: tf.DType) -> tf.Tensor:
+    """(n,) byte strings of fixed-shape tensors -> (n, *shape); every string's length is
+    checked (``decode_raw``'s ``fixed_length`` would pad or cut silently)."""
+    size = int(np.prod(shape)) * dtype.size
+    with tf.control_dependencies([tf.debugging.assert_equal(
+            tf.strings.length(data), size,
+            message=f"decode_raw_batch: a stored tensor is not {size} bytes ({shape}, {dtype.name})")]):
+        return tf.reshape(tf.io.decode_raw(data, dtype, fixed_length=size), (-1, *shape))
+
+
+def _is_raw_bytes(feature: tfds.features.FeatureConnector) -> bool:
+    """A fixed-shape numeric ``Tensor`` feature stored as its raw bytes in one string
+    (``Encoding.BYTES``; told apart from ``ZLIB`` by encoding zeros, public API only)."""
+    if type(feature) is not tfds.features.Tensor or None in feature.shape:  # noqa: E721
+        return False
+    info = feature.get_serialized_info()
+    if info.shape != () or info.tf_dtype != tf.string or feature.tf_dtype == tf.string:
+        return False
+    zeros = np.zeros(feature.shape, feature.np_dtype)
+    return len(feature.encode_example(zeros)) == zeros.nbytes
+
+
 def _parse_spec(features: tfds.features.FeaturesDict) -> dict[str, tf.io.FixedLenFeature]:
     """``tf.io.parse_example`` spec of a FeaturesDict of scalars and images (as stored)."""
     spec = {}
@@ -91,8 +115,10 @@ def load_batched(name: str, split: str, batch_size: int = 1024, *, data_dir: str
     examples; order within a shard kept, shards interleaved), parsed and decoded per batch.
 
     The dataset must be prepared (``tfds.builder(name).download_and_prepare()``), stored as
-    TFRecord, with scalar features and ``tfds.features.Image`` features of 8-bit grayscale
-    (28x28 for the MNIST family). Class labels stay int64, as TFDS returns them.
+    TFRecord, with scalar features, ``tfds.features.Image`` features of 8-bit grayscale
+    (28x28 for the MNIST family) and fixed-shape ``Tensor`` features stored as bytes
+    (``infimnist/mnist_raw``: no decoding at all, the fastest). Class labels stay int64,
+    as TFDS returns them.
     """
     builder = tfds.builder(name, data_dir=data_dir)
     features = builder.info.features
@@ -104,6 +130,7 @@ def load_batched(name: str, split: str, batch_size: int = 1024, *, data_dir: str
         if feature.np_dtype != np.uint8 or feature.shape[-1] != 1 or None in feature.shape:
             raise ValueError(f"load_batched: image {key!r} is {feature.np_dtype} {feature.shape}, "
                              "not fixed-size 8-bit grayscale")
+    raw = {key: f for key, f in features.items() if _is_raw_bytes(f)}
     spec = _parse_spec(features)
     instructions = list(builder.info.splits[split].file_instructions)
     if shuffle_files:
@@ -112,15 +139,19 @@ def load_batched(name: str, split: str, batch_size: int = 1024, *, data_dir: str
         [os.fspath(i.filename) for i in instructions],
         np.array([i.skip for i in instructions], np.int64),
         np.array([-1 if i.take is None or i.take < 0 else i.take for i in instructions], np.int64)))
+    # One reader thread: a parallel interleave hands records across threads one at a
+    # time and caps the whole pipeline at ~90 k img/s; one thread reads ~600 k records/s.
     records = files.interleave(
         lambda path, skip, take: tf.data.TFRecordDataset(path).skip(skip).take(take),
-        cycle_length=tf.data.AUTOTUNE, num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=not shuffle_files)
+        cycle_length=min(len(instructions), _SHUFFLED_FILES_OPEN) if shuffle_files else 1,
+        block_length=_BLOCK_LENGTH)
 
     def parse(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
         example = tf.io.parse_example(serialized, spec)
         for key, feature in images.items():
             example[key] = decode_png_batch(example[key], *feature.shape[:2])
+        for key, feature in raw.items():
+            example[key] = decode_raw_batch(example[key], feature.shape, feature.tf_dtype)
         if as_supervised:
             image_key, label_key = builder.info.supervised_keys
             return example[image_key], example[label_key]

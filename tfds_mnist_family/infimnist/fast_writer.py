@@ -58,28 +58,36 @@ def encode_png_batch(images: np.ndarray) -> list[bytes]:
 _LABEL_ENTRIES = [record_writer.entry("label", record_writer.int64_feature(v)) for v in range(10)]
 
 
-def serialize_example(png: bytes, label: int, index: int) -> bytes:
+def serialize_example(image: bytes, label: int, index: int) -> bytes:
     """The serialized ``tf.train.Example`` {image: bytes, index: int64, label: int64}."""
-    return record_writer.example(record_writer.entry("image", record_writer.bytes_feature(png)),
+    return record_writer.example(record_writer.entry("image", record_writer.bytes_feature(image)),
                                  record_writer.entry("index", record_writer.int64_feature(index)),
                                  _LABEL_ENTRIES[label])
 
 
-def encode_pngs(pool: ThreadPoolExecutor, images: np.ndarray, threads: int) -> list[bytes]:
-    """``encode_png_batch`` of ``images`` split over ``threads`` threads of ``pool``."""
-    parts = np.array_split(images, max(1, threads))
+def encode_images(images: np.ndarray, storage: str = "png",
+                  pool: ThreadPoolExecutor | None = None, threads: int = 1) -> list[bytes]:
+    """The stored bytes of (n, 28, 28[, 1]) uint8 images: PNGs (``encode_png_batch``,
+    split over ``threads`` threads of ``pool``) or, for ``storage="raw"``, the pixels."""
+    if storage == "raw":
+        flat = np.ascontiguousarray(images, np.uint8).reshape(len(images), 28 * 28)
+        return [row.tobytes() for row in flat]
+    if pool is None or threads <= 1:
+        return encode_png_batch(images)
+    parts = np.array_split(images, threads)
     return [png for chunk in pool.map(encode_png_batch, parts) for png in chunk]
 
 
 def write_split(generator: ops.BatchGenerator, split: str, index_range: IndexRange,
-                template: tfds.core.ShardedFileTemplate, threads: int = 2) -> tfds.core.SplitInfo:
+                template: tfds.core.ShardedFileTemplate, threads: int = 2,
+                storage: str = "png") -> tfds.core.SplitInfo:
     """Writes ``index_range`` as split ``split``: shards of ``EXAMPLES_PER_SHARD`` examples,
-    generated and PNG-encoded in batches (zlib releases the GIL, so ``threads`` encode)."""
+    generated and encoded in batches (zlib releases the GIL, so ``threads`` encode PNGs)."""
     def records(pool: ThreadPoolExecutor, shard: IndexRange):
         for indices, images, labels in generator.iter_range(shard):
-            pngs = encode_pngs(pool, images, threads)
-            yield [serialize_example(png, label, index)
-                   for png, label, index in zip(pngs, labels.tolist(), indices.tolist())]
+            encoded = encode_images(images, storage, pool, threads)
+            yield [serialize_example(image, label, index)
+                   for image, label, index in zip(encoded, labels.tolist(), indices.tolist())]
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         shards = [(len(shard), records(pool, shard))

@@ -48,7 +48,7 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
-                "image": tfds.features.Image(shape=(28, 28, 1)),
+                "image": _image_feature(self.builder_config.image_storage),
                 "label": tfds.features.ClassLabel(names=[str(d) for d in range(10)]),
                 "index": tfds.features.Scalar(
                     dtype=np.int64, doc="InfiMNIST example index (0..9999 test, "
@@ -70,7 +70,8 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
             self.info.metadata["generation"] = "apache_beam"
             limit = self.beam_request.limit
             return {split: beam_generation.examples_ptransform(
-                        source, r if limit is None else r.head(limit), self.BEAM_CHUNK)
+                        source, r if limit is None else r.head(limit), self.BEAM_CHUNK,
+                        self.builder_config.image_storage)
                     for split, r in self.builder_config.splits.items()}
         batches = self._batches(dl_manager)
         return {split: self._generate_examples(batches.iter_range(r))
@@ -82,7 +83,9 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
             return None
         generator = self._batches(dl_manager)
         limit = download_config.max_examples_per_split
-        return {split: _split_writer(generator, split, r if limit is None else r.head(limit))
+        storage = self.builder_config.image_storage
+        return {split: _split_writer(generator, split, r if limit is None else r.head(limit),
+                                     storage)
                 for split, r in self.builder_config.splits.items()}
 
     def expected_split_sizes(self, download_config) -> dict[str, int]:
@@ -117,16 +120,25 @@ class Builder(beam_support.BeamRequestMixin, build_guard.BuildGuardMixin, tfds_c
 
     def _generate_examples(self, batches):
         """Examples keyed by index, from batches of (indices, images, labels)."""
-        return examples_from(batches)
+        return examples_from(batches, self.builder_config.image_storage)
 
 
-def examples_from(batches):
+def _image_feature(storage: str) -> tfds.features.FeatureConnector:
+    """``Image`` (PNG) or, for ``image_storage="raw"``, the 784 bytes as a uint8 ``Tensor``."""
+    if storage == "raw":
+        return tfds.features.Tensor(shape=(28, 28, 1), dtype=np.uint8,
+                                    encoding=tfds.features.Encoding.BYTES)
+    return tfds.features.Image(shape=(28, 28, 1))
+
+
+def examples_from(batches, storage: str = "png"):
     """``(index, example)`` from batches of (indices, images, labels): the one example
-    maker of the generator and Beam paths (the fast writer encodes the same PNGs)."""
+    maker of the generator and Beam paths (the fast writer stores the same bytes)."""
     for indices, images, labels in batches:
-        pngs = fast_writer.encode_png_batch(images)
-        for index, png, label in zip(indices.tolist(), pngs, labels.tolist()):
-            yield index, {"image": png, "label": label, "index": index}
+        encoded = (images.reshape(-1, 28, 28, 1) if storage == "raw"  # TFDS stores the bytes
+                   else fast_writer.encode_png_batch(images))
+        for index, image, label in zip(indices.tolist(), encoded, labels.tolist()):
+            yield index, {"image": image, "label": label, "index": index}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,5 +186,7 @@ class _MnistBatches:
             yield indices, images, labels
 
 
-def _split_writer(generator: ops.BatchGenerator, split: str, index_range: IndexRange):
-    return lambda template: fast_writer.write_split(generator, split, index_range, template)
+def _split_writer(generator: ops.BatchGenerator, split: str, index_range: IndexRange,
+                  storage: str):
+    return lambda template: fast_writer.write_split(generator, split, index_range, template,
+                                                    storage=storage)
