@@ -4,8 +4,10 @@
 
 Measures, for batch sizes 1k..32k of deformed indices (>= 70000):
   * ``xla``: ``ops.generate`` (fused gathers) under ``tf.function(jit_compile=True)``,
+  * ``staged``: ``ops.compiled_generator`` (two XLA stages: row gathers + arithmetic, then
+    the translation as static windows), what the pipeline and the builder use,
   * ``graph``: ``ops.generate`` (row gathers) under ``tf.function`` without XLA,
-  * ``tf.data xla``: ``pipeline.infimnist_dataset`` (parallel map of the XLA function),
+  * ``tf.data xla``: ``pipeline.infimnist_dataset`` (parallel map of ``staged``),
   * ``numpy``: ``infimnist_golden.numpy_generate``, a straightforward numpy implementation, the in-process
     baseline that ratios are quoted against.
 Every implementation is first checked byte-exact on all 3229 golden vectors.
@@ -57,7 +59,9 @@ def main() -> None:
     tables = infimnist_golden.numpy_tables()
     xla = tf.function(lambda i: ops.generate(i, inputs, fused=True), jit_compile=True)
     graph = tf.function(lambda i: ops.generate(i, inputs, fused=False))
-    impls = {"xla": lambda i: xla(tf.constant(i)), "graph": lambda i: graph(tf.constant(i)),
+    staged = ops.compiled_generator(inputs)
+    impls = {"xla": lambda i: xla(tf.constant(i)), "staged": lambda i: staged(tf.constant(i)),
+             "graph": lambda i: graph(tf.constant(i)),
              "numpy": lambda i: infimnist_golden.numpy_generate(i, tables)}
     indices, want, want_labels = infimnist_golden.golden_vectors()
     for name, fn in impls.items():
@@ -72,6 +76,7 @@ def main() -> None:
             row[name] = rate(fn, batch, args.seconds)
         row["tf.data xla"] = dataset_rate(inputs, batch, args.seconds)
         row["xla/numpy"] = round(row["xla"] / row["numpy"], 1)
+        row["staged/xla"] = round(row["staged"] / row["xla"], 2)
         row["tf.data/numpy"] = round(row["tf.data xla"] / row["numpy"], 1)
         rows.append(row)
         print(json.dumps(row), flush=True)

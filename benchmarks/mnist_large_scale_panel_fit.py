@@ -5,14 +5,15 @@ Load_MNISTLargeScale_dataset.ipynb, commit 7e2df84e) saves two 8x8 ``imshow``
 grids (viridis, auto-scaled per image, matplotlib 3.0.2, nearest sampling) of
 official images. This script
 
-1. decodes a (possibly truncated) base64 PNG from that notebook, checking the
-   PNG CRC of every complete chunk and that the white page margins stay white,
-2. finds the complete 8-panel rows, inverts viridis to panel values in [0, 1]
+1. decodes both base64 PNGs of that notebook (stored whole in tests/data), checking
+   the PNG CRC of every chunk and that the white page margins stay white,
+2. finds the 64 panels of each, inverts viridis to panel values in [0, 1]
    (imshow's per-image min-max normalisation), and writes them as the fixture
    ``tests/data/mnist_large_scale/official_panels.npz``,
 3. renders this package's images the same way (per-image min-max, nearest
    sampling on the panel grid) and reports the mean absolute error on the
-   strokes for several recipes, fitting the per-digit scale for the range file.
+   strokes for several recipes: per-digit fitted scales for the range file,
+   scale 2 for ``scte2p000``.
 
 Analysis only: needs matplotlib (viridis table), which is not a package
 dependency. Usage:
@@ -33,16 +34,20 @@ from pathlib import Path
 import numpy as np
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "mnist_large_scale"
-PREFIX = DATA / "notebook_png1_prefix.b64.gz"  # notebook characters 5,871-60,749 (SOURCE.md)
+# Fixture key -> the notebook's base64 PNG holding it (whole PNGs; see SOURCE.md there).
+PNG_TEXTS = {
+    "train_range": DATA / "notebook_png1.b64.gz",  # sctr1p000-4p000 x_train items 0-63
+    "test_scale2": DATA / "notebook_png2.b64.gz",  # scte2p000 x_test items 0-63
+}
 FIXTURE = DATA / "official_panels.npz"
 PANEL_PITCH = 114          # px between panel origins (spines at 7, 121, ...)
 STROKE_LEVEL = 0.5         # a pixel is "stroke" if official or ours >= this (normalised)
 
 
 # ------------------------------------------------------------------ decoding
-def read_prefix() -> str:
-    """The stored base64 text of the notebook's first PNG (a verified prefix)."""
-    return gzip.decompress(PREFIX.read_bytes()).decode("ascii").strip()
+def read_png_text(key: str) -> str:
+    """The stored base64 text of the notebook PNG behind fixture ``key``."""
+    return gzip.decompress(PNG_TEXTS[key].read_bytes()).decode("ascii").strip()
 
 
 def png_rows(b64: str) -> np.ndarray:
@@ -225,31 +230,59 @@ def fit_range_panels(official: np.ndarray, digits: np.ndarray, variant: str,
     return best_s, best_e
 
 
+def fixed_scale_errors(official: np.ndarray, digits: np.ndarray, variant: str,
+                       scale: float) -> np.ndarray:
+    """Per-panel stroke MAE of ``variant`` at one known scale (a single-scale test file)."""
+    images = variant_images(digits, np.full(len(digits), scale), variant)
+    return stroke_mae(official, render(images, official.shape[1:]))
+
+
+def source_digits(key: str, items: np.ndarray) -> np.ndarray:
+    """The MNIST digits behind fixture ``key``'s panels: training or test images, in order."""
+    from tfds_mnist_family.core.mnist import load_mnist
+    arrays = load_mnist()
+    return (arrays.train_images if key == "train_range" else arrays.test_images)[items]
+
+
+def write_fixture() -> None:
+    """Decodes both notebook PNGs and (re)writes the fixture."""
+    arrays = {"viridis": viridis_table().astype(np.uint8)}
+    for key in PNG_TEXTS:
+        rows = png_rows(read_png_text(key))
+        panels, geometry = panels_from_rows(rows)
+        arrays[key], arrays[f"{key}_items"] = panels, np.arange(len(panels))
+        arrays[f"{key}_spine_rows"] = geometry["spine_rows"]
+        arrays[f"{key}_spine_cols"] = geometry["spine_cols"]
+        print(f"{PNG_TEXTS[key].name}: {len(rows)} PNG rows, {len(panels)} panels "
+              f"{panels.shape[1:]}")
+    np.savez_compressed(FIXTURE, **arrays)
+    print(f"-> {FIXTURE}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-fixture", action="store_true",
-                        help=f"decode {PREFIX.name} and (re)write {FIXTURE.name}")
+                        help=f"decode the notebook PNGs and (re)write {FIXTURE.name}")
     args = parser.parse_args()
     if args.write_fixture:
-        rows = png_rows(read_prefix())
-        panels, geometry = panels_from_rows(rows)
-        np.savez_compressed(FIXTURE, train_range=panels,
-                            train_range_items=np.arange(len(panels)),
-                            viridis=viridis_table().astype(np.uint8),
-                            spine_rows=geometry["spine_rows"], spine_cols=geometry["spine_cols"])
-        print(f"decoded {len(rows)} PNG rows, {len(panels)} complete panels "
-              f"{panels.shape[1:]} -> {FIXTURE}")
+        write_fixture()
     fixture = np.load(FIXTURE)
-    official = official_values(fixture["train_range"])
     items = fixture["train_range_items"]
-    from tfds_mnist_family.core.mnist import load_mnist
-    digits = load_mnist().train_images[items]
-    print(f"sctr1p000-4p000 train items {items.tolist()}: stroke MAE per panel "
+    official = official_values(fixture["train_range"])
+    digits = source_digits("train_range", items)
+    print(f"sctr1p000-4p000 train items 0-{items[-1]}: stroke MAE per panel "
           "(scale fitted per digit in [1, 4])")
     for variant in VARIANTS:
         s, e = fit_range_panels(official, digits, variant)
-        print(f"  {variant:18s} mean {e.mean():.4f}  per panel "
-              + " ".join(f"{x:.4f}" for x in e) + "  scales " + " ".join(f"{x:.2f}" for x in s))
+        print(f"  {variant:18s} mean {e.mean():.4f}  worst {e.max():.4f} (item {e.argmax()})  "
+              f"scales {s.min():.2f}..{s.max():.2f}")
+    items = fixture["test_scale2_items"]
+    official = official_values(fixture["test_scale2"])
+    digits = source_digits("test_scale2", items)
+    print(f"scte2p000 test items 0-{items[-1]} (scale 2): stroke MAE per panel")
+    for variant in VARIANTS:
+        e = fixed_scale_errors(official, digits, variant, 2.0)
+        print(f"  {variant:18s} mean {e.mean():.4f}  worst {e.max():.4f} (item {e.argmax()})")
 
 
 if __name__ == "__main__":

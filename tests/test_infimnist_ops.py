@@ -45,6 +45,26 @@ def test_all_golden_vectors_byte_identical(golden_inputs, fused, jit):
     np.testing.assert_array_equal(labels, expected_labels)
 
 
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+def test_compiled_generator_byte_identical_on_golden_vectors(golden_inputs, jit):
+    indices, expected_images, expected_labels = infimnist_golden.golden_vectors()
+    images, labels = ops.compiled_generator(golden_inputs, jit)(tf.constant(indices))
+    images = images.numpy()
+    assert images.dtype == np.uint8 and images.shape == (3229, 28, 28)
+    wrong = indices[(images != expected_images).any(axis=(1, 2))]
+    assert wrong.size == 0, f"{wrong.size} images differ, e.g. indices {wrong[:5].tolist()}"
+    np.testing.assert_array_equal(labels.numpy(), expected_labels)
+
+
+def test_translate_stage_reproduces_the_reference_translation_tables():
+    """Each code's static window + blank mask is exactly ``translation_tables``."""
+    pixels = np.random.default_rng(3).integers(1, 256, (9, 784), dtype=np.uint8)
+    got = ops.translate(tf.constant(pixels), tf.range(9, dtype=tf.int64)).numpy().reshape(9, 784)
+    padded = np.concatenate([pixels, np.zeros((9, 1), np.uint8)], axis=1)
+    want = np.take_along_axis(padded, ops.translation_tables().astype(np.int64), axis=1)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_eager_batch_generator_pads_last_batch(golden_inputs):
     indices, expected_images, expected_labels = infimnist_golden.golden_vectors()
     generator = ops.BatchGenerator(golden_inputs, batch_size=1000, jit_compile=False)
@@ -115,6 +135,20 @@ def test_traced_generator_has_gpu_kernels_for_every_op(golden_inputs, fused):
     types = op_types(cf)
     assert not types & {"PyFunc", "EagerPyFunc", "PyFuncStateless"}
     assert {"GatherV2", "Cast", "CheckNumerics"} <= types  # the check really traced the generator
+
+
+def test_compiled_stages_have_gpu_kernels_for_every_op(golden_inputs):
+    stage1 = tf.function(lambda i: ops.untranslated(i, golden_inputs, validate=True))
+    stage2 = tf.function(ops.translate)
+    for cf in (stage1.get_concrete_function(tf.TensorSpec([None], tf.int64)),
+               stage2.get_concrete_function(tf.TensorSpec([None, 784], tf.uint8),
+                                            tf.TensorSpec([None], tf.int64))):
+        assert ops_without_gpu_kernel(cf) == []
+        assert not op_types(cf) & {"PyFunc", "EagerPyFunc", "PyFuncStateless"}
+    assert {"GatherV2", "CheckNumerics"} <= op_types(
+        stage1.get_concrete_function(tf.TensorSpec([None], tf.int64)))
+    assert {"SelectV2", "Pad"} <= op_types(stage2.get_concrete_function(
+        tf.TensorSpec([None, 784], tf.uint8), tf.TensorSpec([None], tf.int64)))
 
 
 def test_inputs_can_be_placed_on_a_device(golden_inputs):
@@ -203,10 +237,14 @@ def test_numpy_oracle_matches_golden_vectors():
 ROUNDING_TRAPS = [7236484, 7243658, 7251344, 7268916, 7276814, 7332913, 7342180, 8042774]
 
 
-@pytest.mark.parametrize("fused", [True, False], ids=["fused", "rows"])
+@pytest.mark.parametrize("form", ["fused", "rows", "staged"])
 @pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
-def test_matches_numpy_oracle_on_rounding_traps_and_a_100k_range(golden_inputs, fused, jit):
-    fn = tf.function(lambda i: ops.generate(i, golden_inputs, fused=fused), jit_compile=jit)
+def test_matches_numpy_oracle_on_rounding_traps_and_a_100k_range(golden_inputs, form, jit):
+    if form == "staged":
+        fn = ops.compiled_generator(golden_inputs, jit)
+    else:
+        fn = tf.function(lambda i: ops.generate(i, golden_inputs, fused=form == "fused"),
+                         jit_compile=jit)
     tables = infimnist_golden.numpy_tables()
     for indices in (np.array(ROUNDING_TRAPS, np.int64),
                     np.arange(7_200_000, 7_300_000, dtype=np.int64)):

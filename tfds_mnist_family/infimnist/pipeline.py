@@ -83,9 +83,11 @@ def generator_fn(tables: ops.InfimnistInputs, jit_compile: bool = True, normaliz
 
     Images are uint8, or float32 in [0, 1] with ``normalize=True``.
     """
-    @tf.function(jit_compile=jit_compile)
+    stages = ops.compiled_generator(tables, jit_compile)
+
+    @tf.function
     def generate(indices):
-        images, labels = ops.generate(indices, tables, fused=jit_compile)
+        images, labels = stages(indices)
         images = images[..., None]
         if normalize:
             images = tf.cast(images, tf.float32) / 255.0
