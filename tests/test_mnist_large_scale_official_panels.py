@@ -1,19 +1,23 @@
 """Generated mnist_large_scale digits against official images decoded from the official notebook.
 
-The fixture (tests/data/mnist_large_scale/, see SOURCE.md there) holds the
-first two grid rows of the official notebook's `imshow` grid of the range file
-`sctr1p000-4p000`: train items 0-15, which are MNIST training digits 0-15. The
-official files do not record the per-image scale, so it is fitted per digit.
+The fixture (tests/data/mnist_large_scale/, see SOURCE.md there) holds both
+8x8 `imshow` grids of the official notebook, decoded from the notebook's own
+base64 PNGs (stored whole, CRC-checked): the range file `sctr1p000-4p000` train
+items 0-63 (MNIST training digits 0-63; the files do not record the per-image
+scale, so it is fitted per digit) and `scte2p000` test items 0-63 (MNIST test
+digits 0-63 at scale 2).
 
-Bound: mean stroke MAE < 0.010 in imshow's per-image normalised units (one
-viridis colour step is 1/256 = 0.0039, so 0.010 is about 2.5 steps). On the 16
-panels recipe 2.0.0 reaches 0.0064 (0.0067 on items 0-7, 0.0060 on items 8-15);
-every alternative tried is at 0.0140 or worse (1.0.0: 0.038; sigma 0.75 s:
-0.016; slope 0.025: 0.014; see benchmarks/mnist_large_scale_panel_fit.py), so
-the bound separates them with a margin of about 0.004 on each side.
-Per panel the recipes overlap (a wrong recipe's best panel can beat 2.0.0's
-worst), so the per-panel bound only guards against one grossly wrong panel:
-worst 2.0.0 panel 0.0123 (item 14, fitted s = 1.07), bound 0.015.
+Bounds, in imshow's per-image normalised units (one viridis colour step is
+1/256 = 0.0039), from benchmarks/mnist_large_scale_panel_fit.py:
+* range file, 64 panels: recipe 2.0.0 mean stroke MAE 0.0065 (0.0064 on items
+  0-15, which fixed the recipe, and 0.0065 on items 16-63, which did not);
+  every alternative tried is at 0.0141 or worse (1.0.0: 0.047; sigma 0.75 s:
+  0.017; slope 0.025: 0.014). Bound 0.010, about 0.004 from each side. Worst
+  2.0.0 panel 0.0130 (item 25); per-panel bound 0.015 guards against one grossly
+  wrong panel only (per panel the recipes overlap).
+* scte2p000, 64 panels at the known scale 2 (nothing fitted): recipe 2.0.0 mean
+  0.0051, worst panel 0.0098 (item 47); alternatives 0.0146 or worse (1.0.0:
+  0.070; sigma 0.75 s: 0.016; slope 0.025: 0.015). Same bounds.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfds_mnist_family.core.mnist import load_mnist
-
 ROOT = Path(__file__).resolve().parents[1]
 MEAN_MAE_BOUND = 0.010
-PANEL_MAE_BOUND = 0.015  # worst recipe-2.0.0 panel is 0.0123 (item 14)
+PANEL_MAE_BOUND = 0.015  # worst recipe-2.0.0 range panel is 0.0130 (item 25)
+SCALE2_MEAN_MAE_BOUND = 0.010
+SCALE2_PANEL_MAE_BOUND = 0.015  # worst recipe-2.0.0 scale-2 panel is 0.0098 (item 47)
 
 
 def _load_fit_module():
@@ -47,36 +51,49 @@ def fixture():
     return np.load(fit.FIXTURE)
 
 
-@pytest.fixture(scope="module")
-def digits(fixture):
-    return load_mnist().train_images[fixture["train_range_items"]]
+def _official_and_digits(fixture, key: str):
+    items = fixture[f"{key}_items"]
+    return fit.official_values(fixture[key]), fit.source_digits(key, items)
 
 
-def test_fixture_is_the_decoded_notebook_png(fixture):
-    rows = fit.png_rows(fit.read_prefix())  # checks chunk CRCs and margins
+@pytest.mark.parametrize("key", sorted(fit.PNG_TEXTS))
+def test_fixture_is_the_decoded_notebook_png(fixture, key):
+    text = fit.read_png_text(key)
+    rows = fit.png_rows(text)  # checks every chunk CRC and the white margins
+    assert rows.shape == (901, 904, 4)
     panels, geometry = fit.panels_from_rows(rows, lut=fixture["viridis"])
-    np.testing.assert_array_equal(panels, fixture["train_range"])
-    assert panels.shape == (16, 92, 92) and geometry["spine_cols"][:2] == [7, 100]
-    assert geometry["spine_rows"][:4] == [24, 117, 135, 228]
-    np.testing.assert_array_equal(fixture["train_range_items"], np.arange(16))
+    np.testing.assert_array_equal(panels, fixture[key])
+    assert panels.shape == (64, 92, 92)
+    np.testing.assert_array_equal(fixture[f"{key}_items"], np.arange(64))
+    assert geometry["spine_cols"][:2] == [7, 100] and len(geometry["spine_cols"]) == 16
+    assert geometry["spine_rows"][:4] == [24, 117, 135, 228] and len(geometry["spine_rows"]) == 16
     # Corrupting one base64 character is detected.
-    text = fit.read_prefix()
     broken = text[:20000] + ("A" if text[20000] != "A" else "B") + text[20001:]
     with pytest.raises(ValueError):
         fit.panels_from_rows(fit.png_rows(broken), lut=fixture["viridis"])
 
 
-def test_recipe_2_matches_the_official_range_panels(fixture, digits):
-    official = fit.official_values(fixture["train_range"])
+def test_recipe_2_matches_the_official_range_panels(fixture):
+    official, digits = _official_and_digits(fixture, "train_range")
     scales, errors = fit.fit_range_panels(official, digits, "2.0.0")
     assert errors.mean() < MEAN_MAE_BOUND, errors
     assert errors.max() < PANEL_MAE_BOUND, errors
     assert ((scales > 1.0) & (scales < 4.0)).all(), scales  # fitted inside the file's range
 
 
+def test_recipe_2_matches_the_official_scale_2_panels(fixture):
+    official, digits = _official_and_digits(fixture, "test_scale2")
+    errors = fit.fixed_scale_errors(official, digits, "2.0.0", 2.0)
+    assert errors.mean() < SCALE2_MEAN_MAE_BOUND, errors
+    assert errors.max() < SCALE2_PANEL_MAE_BOUND, errors
+
+
 @pytest.mark.parametrize("variant", ["1.0.0", "2.0.0 sigma 0.75s", "2.0.0 slope 0.025"])
-def test_bound_rejects_wrong_recipes(fixture, digits, variant):
-    """The test above can fail: the old recipe and nearby constants miss the bound."""
-    official = fit.official_values(fixture["train_range"])
+def test_bound_rejects_wrong_recipes(fixture, variant):
+    """The tests above can fail: the old recipe and nearby constants miss the bounds."""
+    official, digits = _official_and_digits(fixture, "train_range")
     _, errors = fit.fit_range_panels(official, digits, variant)
     assert errors.mean() > MEAN_MAE_BOUND, errors
+    official, digits = _official_and_digits(fixture, "test_scale2")
+    errors = fit.fixed_scale_errors(official, digits, variant, 2.0)
+    assert errors.mean() > SCALE2_MEAN_MAE_BOUND, errors
