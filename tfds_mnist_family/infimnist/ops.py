@@ -173,9 +173,7 @@ def untranslated(indices: tf.Tensor, tables: InfimnistInputs,
     translation, (B,) translation codes, (B,) labels). Whole-row gathers only, so XLA
     vectorises it; ``translate`` finishes the images."""
     source, k1, k2, a, s, code, zero, labels = _prepare(indices, tables, validate)
-    t = tf.gather(tables.tangents, a)                                  # (B, 1568)
-    q = _pixel(tf.gather(tables.images, source), tf.gather(tables.fields, k1), t[:, :PIXELS],
-               tf.gather(tables.fields, k2), t[:, PIXELS:], s, zero)
+    q = _row_pixels(tables, source, k1, k2, a, s, zero)
     return tf.cast(q, tf.uint8), code, labels
 
 
@@ -244,10 +242,15 @@ def _pixel(x: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Ten
     return tf.clip_by_value(v, 0.0, 255.0)  # then truncate toward 0 by the uint8 cast
 
 
-def _deform_rows(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
+def _row_pixels(tables, source, k1, k2, a, s, zero) -> tf.Tensor:
+    """(B, 784) float32 deformed pixels, untranslated, from whole-row gathers."""
     t = tf.gather(tables.tangents, a)                                  # (B, 1568)
-    q = _pixel(tf.gather(tables.images, source), tf.gather(tables.fields, k1), t[:, :PIXELS],
-               tf.gather(tables.fields, k2), t[:, PIXELS:], s, zero)
+    return _pixel(tf.gather(tables.images, source), tf.gather(tables.fields, k1), t[:, :PIXELS],
+                  tf.gather(tables.fields, k2), t[:, PIXELS:], s, zero)
+
+
+def _deform_rows(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
+    q = _row_pixels(tables, source, k1, k2, a, s, zero)
     table = tf.gather(tf.constant(_TABLES), code)                      # (B, 784) int32
     q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)                # position 784 = zero
     return tf.cast(tf.gather(q, table, batch_dims=1), tf.uint8)
@@ -255,7 +258,7 @@ def _deform_rows(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
 
 def _deform_fused(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
     src = tf.gather(tf.constant(np.minimum(_TABLES, PIXELS - 1)), code)  # (B, 784) int32
-    blank = tf.gather(tf.constant(_TABLES == PIXELS), code)            # (B, 784) bool
+    blank = tf.gather(tf.constant(_BLANK), code)                       # (B, 784) bool
 
     def at(table: tf.Tensor, row: tf.Tensor, offset: int = 0) -> tf.Tensor:
         # Flat element gathers; int32 offsets (< 94.1 M) vectorize better than int64.
