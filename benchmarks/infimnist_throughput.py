@@ -4,8 +4,8 @@
 
 Measures, for batch sizes 1k..32k of deformed indices (>= 70000):
   * ``xla``: ``ops.generate`` (fused gathers) under ``tf.function(jit_compile=True)``,
-  * ``staged``: ``ops.compiled_generator`` (two XLA stages: row gathers + arithmetic, then
-    the translation as static windows), what the pipeline and the builder use,
+  * ``staged``: ``ops.compiled_generator`` (two XLA stages: padded-row gathers + arithmetic,
+    then the translation as static windows), what the pipeline and the builder use,
   * ``graph``: ``ops.generate`` (row gathers) under ``tf.function`` without XLA,
   * ``tf.data xla``: ``pipeline.infimnist_dataset`` (parallel map of ``staged``),
   * ``numpy``: ``infimnist_golden.numpy_generate``, a straightforward numpy implementation, the in-process
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -80,8 +81,8 @@ def main() -> None:
         row["tf.data/numpy"] = round(row["tf.data xla"] / row["numpy"], 1)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print(json.dumps({"machine": f"{platform.machine()} {platform.node()}, 2 cores shared with "
-                                 "other engineers' jobs (noisy)",
+    print(json.dumps({"machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+                      "load_average_after": [round(x, 2) for x in os.getloadavg()],
                       "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                       "all implementations byte-exact on 3229 golden vectors": True,
                       "reference C anchor (not run here)": 400_000}, indent=1))

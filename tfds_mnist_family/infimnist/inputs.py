@@ -7,8 +7,9 @@ Sources accepted by ``load_inputs``:
 * a directory holding the six files (the archive's ``data/``), or a directory with
   ``data/`` or ``infimnist/data/`` inside. MNIST files may be raw or ``.gz``.
 
-The 376 MB tangent file is read in chunks into one 64-byte-aligned buffer that
-TensorFlow adopts without copying, so peak memory is one copy, not two.
+The 376 MB tangent file is read in chunks straight into the tables' padded rows
+(one 64-byte-aligned buffer that TensorFlow adopts without copying), so peak
+memory is one copy, not two.
 Missing or wrong-sized files raise ``InputFilesError`` listing all of them.
 """
 
@@ -19,7 +20,6 @@ import os
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -106,22 +106,28 @@ def check_data_dir(directory: str | os.PathLike,
     return found
 
 
-def _read_float_stream(stream: BinaryIO, count: int, what: str,
-                       progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Reads ``count`` little-endian float32 into a fresh aligned buffer, chunk by chunk."""
-    out = ops.aligned_empty((count,), np.float32)
-    view = memoryview(out.view(np.uint8))
-    pos = 0
-    while pos < len(view):
-        n = stream.readinto(view[pos:pos + _CHUNK])
-        if not n:
-            raise InputFilesError(f"{what}: ends after {pos} bytes, expected {len(view)}")
-        pos += n
-        if progress:
-            progress(n)
-    if out.dtype.byteorder == ">" or not np.little_endian:  # pragma: no cover - big-endian hosts
-        out.byteswap(inplace=True)
-    return out
+def _read_tangents(stream: BinaryIO, what: str) -> tuple[np.ndarray, str]:
+    """The tangent file read chunk by chunk straight into the tables' padded rows
+    (``ops.padded_rows``): ((60000, 2, ROW) float32, SHA-256 of the file's bytes)."""
+    table = ops.padded_rows((mnist.NUM_TRAIN_IMAGES, 2))
+    pixels = ops.unpadded(table)
+    rows = _CHUNK // (2 * ops.PIXELS * 4)
+    chunk = np.empty((rows, 2, ops.PIXELS), "<f4")
+    view = memoryview(chunk.view(np.uint8).reshape(-1))
+    digest = hashlib.sha256()
+    for lo in range(0, len(table), rows):
+        n = min(rows, len(table) - lo)
+        want = n * 2 * ops.PIXELS * 4
+        pos = 0
+        while pos < want:
+            got = stream.readinto(view[pos:want])
+            if not got:
+                raise InputFilesError(f"{what}: ends after {lo * 2 * ops.PIXELS * 4 + pos} "
+                                      f"bytes, expected {TANGENTS_BYTES}")
+            pos += got
+        digest.update(view[:want])
+        pixels[lo:lo + n] = chunk[:n]  # "<f4" to native float32
+    return table, digest.hexdigest()
 
 
 # No published checksum exists for the fields and tangents; these bounds are the strongest
@@ -152,15 +158,18 @@ def _sha256(array: np.ndarray) -> str:
     return hashlib.sha256(memoryview(np.ascontiguousarray(array)).cast("B")).hexdigest()
 
 
-def _tables(paths: dict[str, Path], fields: np.ndarray, tangents: np.ndarray, where: str
-            ) -> ops.InfimnistInputs:
-    """Verified MNIST (content checksums) + value-checked fields/tangents, with provenance."""
+def _tables(paths: dict[str, Path], fields: np.ndarray, tangents: tuple[np.ndarray, str],
+            where: str) -> ops.InfimnistInputs:
+    """Verified MNIST (content checksums) + value-checked fields/tangents, with provenance.
+
+    ``tangents``: what ``_read_tangents`` returns."""
+    tangents, tangents_sha256 = tangents
     arrays = mnist.load_mnist_files({name + ".gz": paths[name] for name in MNIST_RAW},
                                     verify=True)
     check_values(fields, f"{where}: {FIELDS_FILE}")
     check_values(tangents, f"{where}: {TANGENTS_FILE}")
     provenance = {name + " (content)": mnist.CONTENT_SHA256[name + ".gz"] for name in MNIST_RAW}
-    provenance |= {FIELDS_FILE: _sha256(fields), TANGENTS_FILE: _sha256(tangents)}
+    provenance |= {FIELDS_FILE: _sha256(fields), TANGENTS_FILE: tangents_sha256}
     return ops.numpy_inputs_to_tensors(arrays.test_images, arrays.test_labels,
                                        arrays.train_images, arrays.train_labels, fields,
                                        tangents, provenance)
@@ -171,7 +180,7 @@ def load_data_dir(directory: str | os.PathLike) -> ops.InfimnistInputs:
     paths = check_data_dir(directory)
     fields = np.fromfile(paths[FIELDS_FILE], dtype="<f4")
     with open(paths[TANGENTS_FILE], "rb") as f:
-        tangents = _read_float_stream(f, TANGENTS_BYTES // 4, str(paths[TANGENTS_FILE]))
+        tangents = _read_tangents(f, str(paths[TANGENTS_FILE]))
     return _tables(paths, fields, tangents, str(resolve_data_dir(directory)))
 
 
@@ -198,8 +207,7 @@ def _load_archive(archive: Path) -> ops.InfimnistInputs:
                 if member.size != TANGENTS_BYTES:
                     raise _fail(str(archive), [f"{member.name}: {member.size} bytes, expected "
                                                f"{TANGENTS_BYTES}"])
-                tangents = _read_float_stream(stream, TANGENTS_BYTES // 4,
-                                              f"{archive}:{member.name}")
+                tangents = _read_tangents(stream, f"{archive}:{member.name}")
             else:
                 with open(Path(tmp) / base, "wb") as out:
                     while chunk := stream.read(_CHUNK):
@@ -270,17 +278,19 @@ def central_difference_tangents(train_images: np.ndarray, out: np.ndarray | None
 
     Pixels outside the image count as 0. Values are exact multiples of 0.5, so
     the result is bit-identical to the synthetic file behind the golden vectors.
-    Returns (N, 2, 784) float32, built chunk by chunk into ``out`` (aligned if None).
+    Returns (N, 2, ROW) float32 padded rows (``ops.padded_rows``, what
+    ``ops.numpy_inputs_to_tensors`` shares without a copy), built chunk by chunk
+    into ``out`` if given (then ``out``'s own layout, (N, 2, 784) or padded).
     """
     n = len(train_images)
-    if out is None:
-        out = ops.aligned_empty((n, 2, ops.PIXELS), np.float32)
+    table = ops.padded_rows((n, 2)) if out is None else out
+    out = ops.unpadded(table)
     for lo in range(0, n, chunk):
         img = np.asarray(train_images[lo:lo + chunk], np.float32).reshape(-1, 28, 28)
         pad = np.pad(img, ((0, 0), (1, 1), (1, 1)))
         out[lo:lo + chunk, 0] = ((pad[:, 1:-1, 2:] - pad[:, 1:-1, :-2]) / 2).reshape(-1, 784)
         out[lo:lo + chunk, 1] = ((pad[:, 2:, 1:-1] - pad[:, :-2, 1:-1]) / 2).reshape(-1, 784)
-    return out
+    return table
 
 
 def write_data_dir(directory: str | os.PathLike, arrays: mnist.MnistArrays,
@@ -298,7 +308,7 @@ def write_data_dir(directory: str | os.PathLike, arrays: mnist.MnistArrays,
             idx.write_idx(directory / name, array)
     np.asarray(fields, "<f4").tofile(directory / FIELDS_FILE)
     with open(directory / TANGENTS_FILE, "wb") as f:
-        flat = np.asarray(tangents).reshape(-1, 2 * ops.PIXELS)
+        flat = ops.unpadded(np.asarray(tangents)).reshape(-1, 2 * ops.PIXELS)
         for lo in range(0, len(flat), 5000):
             f.write(np.ascontiguousarray(flat[lo:lo + 5000], "<f4").tobytes())
     return directory

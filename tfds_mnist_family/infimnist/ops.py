@@ -37,16 +37,25 @@ PIXELS = mnist.PIXELS
 TRANSLATION_OFFSETS = (28, -28, 1, -1, 29, 27, -27, -29, 0)
 
 
+# Every 784-pixel row of the tables is stored with _PAD zeros either side ("padded
+# rows"): the pixels computed from padded rows are padded too (zeros stay zero), so the
+# translation reads static windows of them. _PAD is the largest translation offset.
+_PAD = max(abs(o) for o in TRANSLATION_OFFSETS)
+ROW = PIXELS + 2 * _PAD
+
+
 @dataclasses.dataclass(frozen=True)
 class InfimnistInputs:
-    """The six InfiMNIST files as tensors.
+    """The six InfiMNIST files as tensors, every 784-pixel row padded to ``ROW`` (842).
 
-    images: (70000, 784) float32 (exact pixel values 0..255), MNIST test images then
-      training images, so row i is example i for every pristine index i < 70000.
-      Stored as float32, not uint8, because TF has no GPU kernel for uint8 gathers.
+    images: (70000, ROW) float16 (pixel values 0..255 are exact in float16), MNIST
+      test images then training images, so row i is example i for every pristine
+      index i < 70000. float16, not uint8: TF has no GPU kernel for uint8 gathers,
+      and half the bytes of float32 per gathered row.
     labels: (70000,) int64, in the same order.
-    fields: (1522, 784) float32 deformation fields.
-    tangents: (60000, 1568) float32; row a holds T[a][0] then T[a][1].
+    fields: (1522, ROW) float32 deformation fields.
+    tangents: (60000, 2 * ROW) float32; row a holds padded T[a][0] then padded T[a][1].
+    Build them with ``numpy_inputs_to_tensors``; ``unpadded`` gives the pixels back.
     """
 
     images: tf.Tensor
@@ -62,6 +71,30 @@ class InfimnistInputs:
             return InfimnistInputs(*(tf.identity(t) for t in
                                      (self.images, self.labels, self.fields, self.tangents)),
                                    provenance=self.provenance)
+
+
+def padded_rows(shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+    """A zeroed, 64-byte-aligned ``shape + (ROW,)`` array: the table layout of ``InfimnistInputs``."""
+    out = aligned_empty(tuple(shape) + (ROW,), dtype)
+    out.fill(0)
+    return out
+
+
+def unpadded(rows: np.ndarray) -> np.ndarray:
+    """The (..., 784) pixel view of padded rows (..., ROW); unpadded arrays are returned as they are."""
+    return rows[..., _PAD:_PAD + PIXELS] if rows.shape[-1] == ROW else rows
+
+
+def to_padded(array: np.ndarray, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+    """``array`` as ``shape`` padded rows: itself if it already is one (aligned, right
+    dtype), else a padded copy of ``array`` reshaped to ``shape + (784,)``."""
+    array = np.asarray(array)
+    if (array.shape == tuple(shape) + (ROW,) and array.dtype == dtype
+            and array.flags.c_contiguous and array.ctypes.data % 64 == 0):
+        return array
+    out = padded_rows(shape, dtype)
+    unpadded(out)[...] = np.asarray(unpadded(array)).reshape(tuple(shape) + (PIXELS,))
+    return out
 
 
 def _simulate(code: int, c: np.ndarray) -> np.ndarray:
@@ -169,33 +202,30 @@ def generate(indices: tf.Tensor, tables: InfimnistInputs, validate: bool = False
 
 def untranslated(indices: tf.Tensor, tables: InfimnistInputs,
                  validate: bool = False) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """Stage 1 of ``compiled_generator``: ((B, 784) uint8 deformed pixels before the
-    translation, (B,) translation codes, (B,) labels). Whole-row gathers only, so XLA
-    vectorises it; ``translate`` finishes the images."""
+    """Stage 1 of ``compiled_generator``: ((B, ROW) uint8 deformed pixels before the
+    translation, in padded rows, (B,) translation codes, (B,) labels). Whole-row
+    gathers only, so XLA vectorises it; ``translate`` finishes the images."""
     source, k1, k2, a, s, code, zero, labels = _prepare(indices, tables, validate)
     q = _row_pixels(tables, source, k1, k2, a, s, zero)
     return tf.cast(q, tf.uint8), code, labels
 
 
-_PAD = max(abs(o) for o in TRANSLATION_OFFSETS)
 # Code -> True where the reference loops blank the pixel (bool: TF has no GPU uint8 gather).
 _BLANK = _TABLES == PIXELS
 
 
-def translate(pixels: tf.Tensor, code: tf.Tensor) -> tf.Tensor:
-    """Stage 2 of ``compiled_generator``: (B, 784) uint8 pixels, (B,) codes -> (B, 28, 28).
+def translate(padded: tf.Tensor, code: tf.Tensor) -> tf.Tensor:
+    """Stage 2 of ``compiled_generator``: (B, ROW) uint8 padded pixels, (B,) codes -> (B, 784).
 
     Every code is a flat shift by ``TRANSLATION_OFFSETS[code]`` with some pixels
     blanked (``translation_tables``), so the output is one of nine static windows
-    of the zero-padded pixels, selected per example: contiguous loads only.
+    of the padded rows, selected per example: contiguous loads only. Returns flat
+    rows: under XLA:CPU a (B, 28, 28) result or a ``pad`` here is 3x slower.
     """
-    padded = tf.pad(pixels, [[0, 0], [_PAD, _PAD]])
-    out = tf.zeros_like(pixels)
-    for c, offset in enumerate(TRANSLATION_OFFSETS):
-        window = padded[:, _PAD + offset:_PAD + offset + PIXELS]
-        out = tf.where((code == c)[:, None], window, out)
-    out = tf.where(tf.gather(tf.constant(_BLANK), code), tf.zeros_like(out), out)
-    return tf.reshape(out, [-1, 28, 28])
+    out = padded[:, _PAD:_PAD + PIXELS]  # code 8: no move
+    for c, offset in enumerate(TRANSLATION_OFFSETS[:-1]):
+        out = tf.where((code == c)[:, None], padded[:, _PAD + offset:_PAD + offset + PIXELS], out)
+    return tf.where(tf.gather(tf.constant(_BLANK), code), tf.zeros_like(out), out)
 
 
 def compiled_generator(tables: InfimnistInputs, jit_compile: bool = True,
@@ -204,7 +234,7 @@ def compiled_generator(tables: InfimnistInputs, jit_compile: bool = True,
 
     Under XLA: ``untranslated`` and ``translate`` as two compiled functions (XLA does
     not vectorise ``generate(fused=True)``'s per-pixel gathers; two stages with the
-    small uint8 intermediate in between run 1.7x faster in tf.data on 2 cores,
+    small uint8 intermediate in between run 2.7x faster in tf.data on 2 cores,
     ``benchmarks/RESULTS.md``). Without XLA: ``generate(fused=False)``. With
     ``batch_size``, the functions are traced once for that fixed batch size.
     """
@@ -217,7 +247,7 @@ def compiled_generator(tables: InfimnistInputs, jit_compile: bool = True,
 
     def run(indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         pixels, code, labels = stage1(indices)
-        return stage2(pixels, code), labels
+        return tf.reshape(stage2(pixels, code), [-1, 28, 28]), labels
     return run
 
 
@@ -243,30 +273,30 @@ def _pixel(x: tf.Tensor, f1: tf.Tensor, t0: tf.Tensor, f2: tf.Tensor, t1: tf.Ten
 
 
 def _row_pixels(tables, source, k1, k2, a, s, zero) -> tf.Tensor:
-    """(B, 784) float32 deformed pixels, untranslated, from whole-row gathers."""
-    t = tf.gather(tables.tangents, a)                                  # (B, 1568)
-    return _pixel(tf.gather(tables.images, source), tf.gather(tables.fields, k1), t[:, :PIXELS],
-                  tf.gather(tables.fields, k2), t[:, PIXELS:], s, zero)
+    """(B, ROW) float32 deformed pixels in padded rows, untranslated, from whole-row gathers."""
+    t = tf.gather(tables.tangents, a)                                  # (B, 2 * ROW)
+    return _pixel(tf.cast(tf.gather(tables.images, source), tf.float32),
+                  tf.gather(tables.fields, k1), t[:, :ROW], tf.gather(tables.fields, k2),
+                  t[:, ROW:], s, zero)
 
 
 def _deform_rows(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
-    q = _row_pixels(tables, source, k1, k2, a, s, zero)
-    table = tf.gather(tf.constant(_TABLES), code)                      # (B, 784) int32
-    q = tf.concat([q, tf.zeros_like(q[:, :1])], axis=1)                # position 784 = zero
-    return tf.cast(tf.gather(q, table, batch_dims=1), tf.uint8)
+    return translate(tf.cast(_row_pixels(tables, source, k1, k2, a, s, zero), tf.uint8), code)
 
 
 def _deform_fused(tables, source, k1, k2, a, s, code, zero) -> tf.Tensor:
-    src = tf.gather(tf.constant(np.minimum(_TABLES, PIXELS - 1)), code)  # (B, 784) int32
+    # Input pixel of each output pixel, as a column of the padded rows (blanked ones: any).
+    src = tf.gather(tf.constant(np.minimum(_TABLES, PIXELS - 1) + _PAD), code)  # (B, 784)
     blank = tf.gather(tf.constant(_BLANK), code)                       # (B, 784) bool
 
     def at(table: tf.Tensor, row: tf.Tensor, offset: int = 0) -> tf.Tensor:
-        # Flat element gathers; int32 offsets (< 94.1 M) vectorize better than int64.
+        # Flat element gathers; int32 offsets (< 101.1 M) vectorize better than int64.
         flat = tf.reshape(table, [-1])
         return tf.gather(flat, tf.cast(row, tf.int32)[:, None] * table.shape[-1] + offset + src)
 
-    q = _pixel(at(tables.images, source), at(tables.fields, k1), at(tables.tangents, a),
-               at(tables.fields, k2), at(tables.tangents, a, PIXELS), s, zero)
+    q = _pixel(tf.cast(at(tables.images, source), tf.float32), at(tables.fields, k1),
+               at(tables.tangents, a), at(tables.fields, k2), at(tables.tangents, a, ROW),
+               s, zero)
     return tf.cast(tf.where(blank, tf.zeros_like(q), q), tf.uint8)
 
 
@@ -274,16 +304,22 @@ def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
                             train_images: np.ndarray, train_labels: np.ndarray,
                             fields: np.ndarray, tangents: np.ndarray,
                             provenance: dict | None = None) -> InfimnistInputs:
-    """Builds ``InfimnistInputs`` from numpy arrays (tangents shared, not copied, when aligned)."""
-    images = aligned_empty((mnist.NUM_IMAGES, PIXELS), np.float32)
-    images[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
-    images[mnist.NUM_TEST_IMAGES:] = train_images.reshape(-1, PIXELS)
+    """Builds ``InfimnistInputs`` from numpy arrays.
+
+    ``tangents``: (60000, 2, 784) (or 60000 x 1568) float32 is copied into padded
+    rows; a (60000, 2, ROW) ``padded_rows`` array (what the loaders read into) is
+    shared with TensorFlow, not copied.
+    """
+    images = padded_rows((mnist.NUM_IMAGES,), np.float16)
+    unpadded(images)[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
+    unpadded(images)[mnist.NUM_TEST_IMAGES:] = train_images.reshape(-1, PIXELS)
     labels = np.concatenate([test_labels, train_labels]).astype(np.int64)
+    tangents = to_padded(tangents, (mnist.NUM_TRAIN_IMAGES, 2))
     return InfimnistInputs(
         images=share_with_tf(images),
         labels=tf.constant(labels),
-        fields=tf.constant(np.asarray(fields, np.float32).reshape(NUM_FIELDS, PIXELS)),
-        tangents=share_with_tf(np.asarray(tangents, np.float32).reshape(mnist.NUM_TRAIN_IMAGES, 2 * PIXELS)),
+        fields=tf.constant(to_padded(fields, (NUM_FIELDS,))),
+        tangents=share_with_tf(tangents.reshape(mnist.NUM_TRAIN_IMAGES, 2 * ROW)),
         provenance=dict(provenance or {}),
     )
 

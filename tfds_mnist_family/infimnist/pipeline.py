@@ -149,7 +149,7 @@ class InfimnistImages(tf.keras.layers.Layer):
     """Keras layer: int64 index batch (B,) -> images (B, 28, 28, 1) float32 in [0, 1].
 
     The GPU entry point: place it first in a model and the generation runs where
-    the model runs. Build it with ``tables.to("/GPU:0")`` to keep the 600 MB of
+    the model runs. Build it with ``tables.to("/GPU:0")`` to keep the 530 MB of
     input tables on the GPU. Every op has a GPU kernel (see tests). Indices are
     checked in graph mode (``CheckNumerics``) unless ``jit_compile`` models drop it.
     """

@@ -25,7 +25,7 @@ import hashlib
 import numpy as np
 
 from tfds_mnist_family.core import mnist
-from tfds_mnist_family.infimnist import ops
+from tfds_mnist_family.infimnist import inputs, ops
 
 DEFAULT_SEED = 20260101
 # A power of two (exact), chosen so the fields have a standard deviation of about
@@ -70,16 +70,14 @@ def procedural_fields(seed: int = DEFAULT_SEED) -> np.ndarray:
 
 
 def procedural_tangents(train_images: np.ndarray, chunk: int = 5000) -> np.ndarray:
-    """(N, 2, 784) float32 tangents of binomially smoothed images (64-byte aligned buffer)."""
-    n = len(train_images)
-    out = ops.aligned_empty((n, 2, ops.PIXELS), np.float32)
-    for lo in range(0, n, chunk):
+    """(N, 2, ROW) float32 padded rows: central-difference tangents of binomially
+    smoothed images (exact dyadic values)."""
+    table = ops.padded_rows((len(train_images), 2))
+    for lo in range(0, len(train_images), chunk):
         img = np.asarray(train_images[lo:lo + chunk], np.int32).reshape(-1, 28, 28)
-        smooth = _smooth_int(img, (1, 2, 1)).astype(np.float32) / 16  # exact dyadic
-        pad = np.pad(smooth, ((0, 0), (1, 1), (1, 1)))
-        out[lo:lo + chunk, 0] = ((pad[:, 1:-1, 2:] - pad[:, 1:-1, :-2]) / 2).reshape(-1, 784)
-        out[lo:lo + chunk, 1] = ((pad[:, 2:, 1:-1] - pad[:, :-2, 1:-1]) / 2).reshape(-1, 784)
-    return out
+        smooth = _smooth_int(img, (1, 2, 1)).astype(np.float32) / 16
+        inputs.central_difference_tangents(smooth, out=table[lo:lo + chunk])
+    return table
 
 
 @functools.lru_cache(maxsize=2)

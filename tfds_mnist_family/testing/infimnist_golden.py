@@ -35,7 +35,7 @@ def golden_file(name: str) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def golden_numpy() -> tuple[mnist.MnistArrays, np.ndarray, np.ndarray]:
-    """(MNIST, synthetic fields (1522, 784), rule-built tangents (60000, 2, 784))."""
+    """(MNIST, synthetic fields (1522, 784), rule-built tangents as (60000, 2, ROW) padded rows)."""
     arrays = mnist.load_mnist()
     raw = gzip.decompress(golden_file(inputs.FIELDS_FILE + ".gz").read_bytes())
     fields = np.frombuffer(raw, dtype="<f4").reshape(ops.NUM_FIELDS, ops.PIXELS)
@@ -74,7 +74,7 @@ def numpy_tables() -> dict:
     arrays, fields, tangents = golden_numpy()
     return {"images": np.concatenate([arrays.test_images, arrays.train_images]).reshape(-1, 784),
             "labels": np.concatenate([arrays.test_labels, arrays.train_labels]),
-            "fields": fields, "tangents": tangents, "translate": ops.translation_tables()}
+            "fields": fields, "tangents": ops.unpadded(tangents), "translate": ops.translation_tables()}
 
 
 def numpy_generate(indices: np.ndarray, tables: dict) -> tuple[np.ndarray, np.ndarray]:
