@@ -234,7 +234,7 @@ def compiled_generator(tables: InfimnistInputs, jit_compile: bool = True,
 
     Under XLA: ``untranslated`` and ``translate`` as two compiled functions (XLA does
     not vectorise ``generate(fused=True)``'s per-pixel gathers; two stages with the
-    small uint8 intermediate in between run 2.7x faster in tf.data on 2 cores,
+    small uint8 intermediate in between run 1.5-2.2x faster on 2 cores,
     ``benchmarks/RESULTS.md``). Without XLA: ``generate(fused=False)``. With
     ``batch_size``, the functions are traced once for that fixed batch size.
     """
