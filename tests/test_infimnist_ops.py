@@ -208,6 +208,17 @@ def test_shared_tangent_tensor_is_not_a_copy():
     assert float(tensor[3, 7]) == 42.0
 
 
+def test_padded_tables_keep_the_pixels_and_reject_wrong_sizes():
+    pixels = np.arange(3 * 2 * 784, dtype=np.float32).reshape(3, 2, 784)
+    padded = ops.to_padded(pixels, (3, 2))
+    assert padded.shape == (3, 2, ops.ROW) and padded.ctypes.data % 64 == 0
+    np.testing.assert_array_equal(ops.unpadded(padded), pixels)
+    assert padded.sum() == pixels.sum()  # the margins are zeros
+    assert ops.to_padded(padded, (3, 2)) is padded  # already padded: shared, not copied
+    with pytest.raises(ValueError, match=r"^tangents: shape \(3, 784\) does not hold"):
+        ops.to_padded(np.zeros((3, 784), np.float32), (3, 2), what="tangents")
+
+
 def test_loading_data_dir_peak_memory_is_one_tangent_copy():
     """Loading never holds a second copy of the tangents: peak RSS growth stays close to
     what is finally held (tangents 376 MB + float32 images 220 MB)."""

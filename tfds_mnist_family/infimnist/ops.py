@@ -85,15 +85,22 @@ def unpadded(rows: np.ndarray) -> np.ndarray:
     return rows[..., _PAD:_PAD + PIXELS] if rows.shape[-1] == ROW else rows
 
 
-def to_padded(array: np.ndarray, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+def to_padded(array: np.ndarray, shape: tuple[int, ...], dtype=np.float32,
+              what: str = "array") -> np.ndarray:
     """``array`` as ``shape`` padded rows: itself if it already is one (aligned, right
-    dtype), else a padded copy of ``array`` reshaped to ``shape + (784,)``."""
+    dtype), else a padded copy of ``array`` reshaped to ``shape + (784,)``.
+    A wrong size raises ValueError naming ``what``."""
     array = np.asarray(array)
     if (array.shape == tuple(shape) + (ROW,) and array.dtype == dtype
             and array.flags.c_contiguous and array.ctypes.data % 64 == 0):
         return array
+    pixels = unpadded(array)
+    if pixels.size != int(np.prod(shape)) * PIXELS:
+        raise ValueError(f"{what}: shape {array.shape} does not hold {tuple(shape)} rows of "
+                         f"{PIXELS} pixels; pass {tuple(shape) + (PIXELS,)} values (or "
+                         f"{tuple(shape) + (ROW,)} padded rows)")
     out = padded_rows(shape, dtype)
-    unpadded(out)[...] = np.asarray(unpadded(array)).reshape(tuple(shape) + (PIXELS,))
+    unpadded(out)[...] = pixels.reshape(tuple(shape) + (PIXELS,))
     return out
 
 
@@ -314,11 +321,11 @@ def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
     unpadded(images)[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
     unpadded(images)[mnist.NUM_TEST_IMAGES:] = train_images.reshape(-1, PIXELS)
     labels = np.concatenate([test_labels, train_labels]).astype(np.int64)
-    tangents = to_padded(tangents, (mnist.NUM_TRAIN_IMAGES, 2))
+    tangents = to_padded(tangents, (mnist.NUM_TRAIN_IMAGES, 2), what="tangents")
     return InfimnistInputs(
         images=share_with_tf(images),
         labels=tf.constant(labels),
-        fields=tf.constant(to_padded(fields, (NUM_FIELDS,))),
+        fields=tf.constant(to_padded(fields, (NUM_FIELDS,), what="fields")),
         tangents=share_with_tf(tangents.reshape(mnist.NUM_TRAIN_IMAGES, 2 * ROW)),
         provenance=dict(provenance or {}),
     )
