@@ -208,15 +208,40 @@ def test_shared_tangent_tensor_is_not_a_copy():
     assert float(tensor[3, 7]) == 42.0
 
 
-def test_padded_tables_keep_the_pixels_and_reject_wrong_sizes():
+def test_padded_tables_keep_the_pixels_and_reject_wrong_shapes():
     pixels = np.arange(3 * 2 * 784, dtype=np.float32).reshape(3, 2, 784)
     padded = ops.to_padded(pixels, (3, 2))
     assert padded.shape == (3, 2, ops.ROW) and padded.ctypes.data % 64 == 0
     np.testing.assert_array_equal(ops.unpadded(padded), pixels)
     assert padded.sum() == pixels.sum()  # the margins are zeros
     assert ops.to_padded(padded, (3, 2)) is padded  # already padded: shared, not copied
-    with pytest.raises(ValueError, match=r"^tangents: shape \(3, 784\) does not hold"):
-        ops.to_padded(np.zeros((3, 784), np.float32), (3, 2), what="tangents")
+    flat = padded.reshape(3, 2 * ops.ROW)  # the InfimnistInputs layout round-trips
+    assert np.shares_memory(ops.to_padded(flat, (3, 2)), padded)
+    np.testing.assert_array_equal(ops.to_padded(pixels.reshape(3, 1568), (3, 2)), padded)
+    for wrong in (np.zeros((3, 784)), pixels.transpose(1, 0, 2), pixels.reshape(3, 28, 28, 2)):
+        with pytest.raises(ValueError, match=r"^tangents: shape \(.*\); expected \(3, 2, 784\)"):
+            ops.to_padded(wrong, (3, 2), what="tangents")
+
+
+def test_numpy_inputs_name_the_wrong_argument(golden_inputs):
+    m, fields, tangents = infimnist_golden.golden_numpy()
+    args = [m.test_images, m.test_labels, m.train_images, m.train_labels, fields, tangents]
+    for position, name, bad in [(3, "train_labels", m.train_labels[:100]),
+                                (2, "train_images", m.train_images[:1000]),
+                                (4, "fields", fields.T), (5, "tangents", None)]:
+        wrong = list(args)
+        wrong[position] = bad
+        with pytest.raises(ValueError, match=f"^{name}: shape"):
+            ops.numpy_inputs_to_tensors(*wrong)
+
+
+def test_compiled_generator_checks_concrete_indices_and_batch_generator_its_batch_size(
+        golden_inputs):
+    with pytest.raises(InvalidIndexError, match="negative"):
+        ops.compiled_generator(golden_inputs)(tf.constant([70_000, -1], tf.int64))
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match=f"^batch_size={bad}: must be an integer >= 1"):
+            ops.BatchGenerator(golden_inputs, batch_size=bad)
 
 
 def test_loading_data_dir_peak_memory_is_one_tangent_copy():

@@ -73,6 +73,11 @@ def test_bad_ranges_are_rejected_in_python(golden):
         pipeline.infimnist_dataset(inputs, 0, 2**62)
     with pytest.raises(ValueError, match="must be >= first"):
         pipeline.index_batches(10, 5)
+    for bad in (0, 2.5):
+        with pytest.raises(ValueError, match=f"^batch_size={bad}: must be an integer >= 1"):
+            pipeline.index_batches(0, 10, batch_size=bad)
+        with pytest.raises(ValueError, match=f"^batch_size={bad}: must be an integer >= 1"):
+            pipeline.infimnist_dataset(inputs, 0, 10, batch_size=bad)
 
 
 def test_keras_layer_matches_golden_and_is_gpu_ready(golden):

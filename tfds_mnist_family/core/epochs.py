@@ -10,16 +10,24 @@ the two: it raises instead of silently never ending an epoch.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 ENDLESS_HINT = ("an endless stream never ends a Keras epoch: pass epoch_size=N (N examples "
                 "per pass) or repeat=True (then give model.fit steps_per_epoch=...)")
 
 
+def check_batch_size(batch_size: int) -> int:
+    """``batch_size`` if it is an integer >= 1; else ValueError naming it."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}: must be an integer >= 1")
+    return int(batch_size)
+
+
 def needs_repeat(*, endless: bool, repeat: bool, epoch_size: int | None, batch_size: int) -> bool:
     """Checks the epoch arguments; True when the underlying pass must be repeated."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size}: must be >= 1")
+    check_batch_size(batch_size)
     if repeat and epoch_size is not None:
         raise ValueError("pass either repeat=True (infinite) or epoch_size=N (finite), not both")
     if epoch_size is not None and epoch_size < batch_size:

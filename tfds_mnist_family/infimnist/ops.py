@@ -28,7 +28,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from tfds_mnist_family.core import mnist
+from tfds_mnist_family.core import epochs, mnist
 from tfds_mnist_family.infimnist.indices import MAX_INDEX, IndexRange, check_indices
 
 NUM_FIELDS = 1522
@@ -55,7 +55,8 @@ class InfimnistInputs:
     labels: (70000,) int64, in the same order.
     fields: (1522, ROW) float32 deformation fields.
     tangents: (60000, 2 * ROW) float32; row a holds padded T[a][0] then padded T[a][1].
-    Build them with ``numpy_inputs_to_tensors``; ``unpadded`` gives the pixels back.
+    Build them with ``numpy_inputs_to_tensors``. ``unpadded`` gives the pixels back:
+    ``unpadded(t.images.numpy())``, ``unpadded(t.tangents.numpy().reshape(-1, 2, ROW))``.
     """
 
     images: tf.Tensor
@@ -85,22 +86,33 @@ def unpadded(rows: np.ndarray) -> np.ndarray:
     return rows[..., _PAD:_PAD + PIXELS] if rows.shape[-1] == ROW else rows
 
 
+def _checked(value, shapes: list[tuple[int, ...]], what: str) -> np.ndarray:
+    """``value`` as an array if its shape is one of ``shapes``; else ValueError naming ``what``."""
+    array = np.asarray(value)
+    if array.shape not in shapes:
+        raise ValueError(f"{what}: shape {array.shape}; expected "
+                         f"{' or '.join(str(s) for s in shapes)}")
+    return array
+
+
 def to_padded(array: np.ndarray, shape: tuple[int, ...], dtype=np.float32,
               what: str = "array") -> np.ndarray:
-    """``array`` as ``shape`` padded rows: itself if it already is one (aligned, right
-    dtype), else a padded copy of ``array`` reshaped to ``shape + (784,)``.
-    A wrong size raises ValueError naming ``what``."""
-    array = np.asarray(array)
-    if (array.shape == tuple(shape) + (ROW,) and array.dtype == dtype
-            and array.flags.c_contiguous and array.ctypes.data % 64 == 0):
-        return array
-    pixels = unpadded(array)
-    if pixels.size != int(np.prod(shape)) * PIXELS:
-        raise ValueError(f"{what}: shape {array.shape} does not hold {tuple(shape)} rows of "
-                         f"{PIXELS} pixels; pass {tuple(shape) + (PIXELS,)} values (or "
-                         f"{tuple(shape) + (ROW,)} padded rows)")
+    """``array`` as ``shape + (ROW,)`` padded rows: itself if it already is one (aligned,
+    right dtype), else a padded copy. Accepted: ``shape`` rows of 784 pixels (or 28x28),
+    or of ``ROW`` padded pixels, the last row axis possibly flattened (the files' and
+    ``InfimnistInputs``' layouts); any other shape raises ValueError naming ``what``."""
+    shape = tuple(shape)
+    flat = shape[:-1] + (shape[-1] * PIXELS,)
+    flat_padded = shape[:-1] + (shape[-1] * ROW,)
+    array = _checked(array, [shape + (PIXELS,), shape + (28, 28), flat, shape + (ROW,),
+                             flat_padded], what)
+    if array.shape == flat_padded:
+        array = array.reshape(shape + (ROW,))
+    if array.shape == shape + (ROW,):
+        if array.dtype == dtype and array.flags.c_contiguous and array.ctypes.data % 64 == 0:
+            return array
     out = padded_rows(shape, dtype)
-    unpadded(out)[...] = pixels.reshape(tuple(shape) + (PIXELS,))
+    unpadded(out)[...] = unpadded(array).reshape(shape + (PIXELS,))
     return out
 
 
@@ -253,6 +265,8 @@ def compiled_generator(tables: InfimnistInputs, jit_compile: bool = True,
     stage2 = tf.function(translate, jit_compile=True)
 
     def run(indices: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        if tf.executing_eagerly():  # XLA drops in-graph asserts: check concrete indices here
+            check_indices(np.asarray(indices))
         pixels, code, labels = stage1(indices)
         return tf.reshape(stage2(pixels, code), [-1, 28, 28]), labels
     return run
@@ -311,22 +325,27 @@ def numpy_inputs_to_tensors(test_images: np.ndarray, test_labels: np.ndarray,
                             train_images: np.ndarray, train_labels: np.ndarray,
                             fields: np.ndarray, tangents: np.ndarray,
                             provenance: dict | None = None) -> InfimnistInputs:
-    """Builds ``InfimnistInputs`` from numpy arrays.
+    """Builds ``InfimnistInputs`` from numpy arrays (shapes checked, naming the argument).
 
     ``tangents``: (60000, 2, 784) (or 60000 x 1568) float32 is copied into padded
     rows; a (60000, 2, ROW) ``padded_rows`` array (what the loaders read into) is
-    shared with TensorFlow, not copied.
+    shared with TensorFlow, not copied. Values are not checked here (the loaders
+    of ``inputs`` reject NaN, inf and values beyond the pixel scale).
     """
+    n_test, n_train = mnist.NUM_TEST_IMAGES, mnist.NUM_TRAIN_IMAGES
     images = padded_rows((mnist.NUM_IMAGES,), np.float16)
-    unpadded(images)[:mnist.NUM_TEST_IMAGES] = test_images.reshape(-1, PIXELS)
-    unpadded(images)[mnist.NUM_TEST_IMAGES:] = train_images.reshape(-1, PIXELS)
-    labels = np.concatenate([test_labels, train_labels]).astype(np.int64)
-    tangents = to_padded(tangents, (mnist.NUM_TRAIN_IMAGES, 2), what="tangents")
+    unpadded(images)[:n_test] = _checked(test_images, [(n_test, 28, 28), (n_test, PIXELS)],
+                                         "test_images").reshape(-1, PIXELS)
+    unpadded(images)[n_test:] = _checked(train_images, [(n_train, 28, 28), (n_train, PIXELS)],
+                                         "train_images").reshape(-1, PIXELS)
+    labels = np.concatenate([_checked(test_labels, [(n_test,)], "test_labels"),
+                             _checked(train_labels, [(n_train,)], "train_labels")])
+    tangents = to_padded(tangents, (n_train, 2), what="tangents")
     return InfimnistInputs(
         images=share_with_tf(images),
-        labels=tf.constant(labels),
+        labels=tf.constant(labels.astype(np.int64)),
         fields=tf.constant(to_padded(fields, (NUM_FIELDS,), what="fields")),
-        tangents=share_with_tf(tangents.reshape(mnist.NUM_TRAIN_IMAGES, 2 * ROW)),
+        tangents=share_with_tf(tangents.reshape(n_train, 2 * ROW)),
         provenance=dict(provenance or {}),
     )
 
@@ -362,7 +381,7 @@ class BatchGenerator:
     def __init__(self, tables: InfimnistInputs, batch_size: int = 8192,
                  jit_compile: bool = True) -> None:
         self.tables = tables
-        self.batch_size = batch_size
+        self.batch_size = epochs.check_batch_size(batch_size)
         self.jit_compile = jit_compile
         self._fn = compiled_generator(tables, jit_compile, batch_size=batch_size)
 

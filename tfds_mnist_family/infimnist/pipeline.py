@@ -50,6 +50,7 @@ def index_batches(first: int, last: int | None = None, *, batch_size: int = 1024
     4096 blocks); without it batches are consecutive indices.
     """
     _check_range(first, last)
+    batch_size = epochs.check_batch_size(batch_size)
     if shuffle_seed is None:
         blocks_per_batch = 1
     blocks_per_batch = max(1, min(blocks_per_batch, batch_size))
